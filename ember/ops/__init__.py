@@ -1,0 +1,2 @@
+"""ember's operator library, one module per op family. Importing it binds Tensor methods."""
+from . import creation, pointwise, reduce, shape, index, linalg  # noqa: F401
