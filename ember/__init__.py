@@ -21,4 +21,6 @@ from .ops.reduce import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
+from .ops.random import *  # noqa: F401,F403
+from . import linalg
 from . import return_types

@@ -1,0 +1,2 @@
+"""``ember.linalg``: the ``torch.linalg`` namespace (implementations live in ``ember.ops.linalg``)."""
+__all__ = []
