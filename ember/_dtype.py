@@ -204,7 +204,7 @@ class finfo:
         f = (_ml.finfo(to_np(type)) if type is bfloat16 else np.finfo(to_np(type.to_real())))
         self.bits, self.eps, self.max, self.min = f.bits, builtins_float(f.eps), builtins_float(f.max), builtins_float(f.min)
         self.tiny = self.smallest_normal = builtins_float(f.smallest_normal)
-        self.resolution = builtins_float(f.resolution)
+        self.resolution = 10.0 ** -builtins_int(f.precision)
         self.dtype = type.to_real().name
 
     def __repr__(self):

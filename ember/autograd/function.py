@@ -62,11 +62,16 @@ class Node:
         return self._name or type(self).__name__
 
     def __repr__(self):
-        return f'<{self.name()} object at {hex(id(self))}>'
+        return f'<{self.name().rpartition("::")[2]} object at {hex(id(self))}>'
 
     @property
     def next_functions(self):
-        return tuple(e if e is not None else (None, 0) for e in self._next)
+        """((node, output_nr), ...) for each Tensor input ((None, 0) where it needs no grad)."""
+        nx = self._next
+        tpos = self.__dict__.get('_tpos')
+        if tpos is not None:
+            nx = [nx[i] for i in tpos]
+        return tuple(e if e is not None else (None, 0) for e in nx)
 
     @property
     def metadata(self):
@@ -144,12 +149,12 @@ def _unpack(node, e):
             desc, owner, nr = None, node, obj[0]
         shape = list((obj.shape if kind == 0 else obj[1].shape))
         tname = _tensor_type_name(obj._data if kind == 0 else obj[1])
-        where = (f', which is output {nr} of {owner.name()},' if owner is not None else ',')
+        where = (f', which is output {nr} of {_short_name(owner)},' if owner is not None else ',')
         raise RuntimeError(
             'one of the variables needed for gradient computation has been modified by an '
             f'inplace operation: [{tname} {shape}]{where} is at version {vc[0]}; expected version '
             f'{ver} instead. Hint: enable anomaly detection to find the operation that failed to '
-            'compute its gradient, with torch.autograd.set_detect_anomaly(True).')
+            'compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).')
     if kind == 0:
         return obj
     if kind == 1:
@@ -157,6 +162,13 @@ def _unpack(node, e):
         t._vc = vc
         return t
     return _wrap(obj) if isinstance(obj, _ndarray) or hasattr(obj, '__cuda_array_interface__') else obj
+
+
+def _short_name(node):
+    """A node's name as PyTorch's saved-variable error prints it ('MulBackward0' -> 'Mul')."""
+    n = node.name()
+    i = n.rfind('Backward')
+    return n[:i] if i > 0 and n[i + 8:].isdigit() else n
 
 
 def _tensor_type_name(arr):
@@ -197,6 +209,20 @@ def _mixed_devices(arrays):
                        f'devices, {devs[0]} and {devs[1]}!')
 
 
+class _StandIn:
+    """Mixin of a primitive's no-graph ctx stand-in: attribute writes and saves are no-ops."""
+    __slots__ = ()
+
+    def __setattr__(self, k, v):
+        pass
+
+    def save_for_backward(self, *a):
+        pass
+
+    def mark_non_differentiable(self, *a):
+        pass
+
+
 class Primitive(Node):
     """Base of ember's ops: ``forward(ctx, xp, *arrays, **kw)`` -> array(s) and
     ``backward(ctx, *grads)`` -> one gradient Tensor (or None) per positional argument.
@@ -209,10 +235,16 @@ class Primitive(Node):
     is_view = False          # output shares the first input's memory
     differentiable = True
 
-    def __init_subclass__(cls, **kw):
+    def __init_subclass__(cls, _stand_in=False, **kw):
         super().__init_subclass__(**kw)
+        if _stand_in:
+            return
         if '_name' not in cls.__dict__:
             cls._name = cls.__name__ + 'Backward0'
+        # the ctx forward gets when no graph is recorded: class attributes stay readable
+        # (ctx.f, ctx.save...), writes and saves are ignored, so forward must not read back
+        # what it stored on ctx
+        cls._noctx = object.__new__(type(cls.__name__, (_StandIn, cls), {}, _stand_in=True))
 
     def save_for_backward(self, *arrays):
         self._to_save = arrays
@@ -243,7 +275,7 @@ class Primitive(Node):
             from ..backend import xp_of
             xp = xp_of(next(a for a in arrays if hasattr(a, 'shape')))
         if not (need and _state[0] and cls.differentiable):
-            out = cls.forward(NO_CTX, xp, *arrays, **kw)
+            out = cls.forward(cls._noctx, xp, *arrays, **kw)
             if type(out) is tuple:
                 return tuple(_wrap(_arr(o, xp)) for o in out)
             if type(out) is not _ndarray and xp is np:
@@ -253,51 +285,69 @@ class Primitive(Node):
                 _set_view(t, cls, args, kw)
             return t
         node = cls()
-        node._to_save = ()
         out = cls.forward(node, xp, *arrays, **kw)
         return node._finish(out, args, arrays, xp, kw)
+
+    _to_save = ()
+    _nondiff = ()
 
     def _finish(self, out, args, arrays, xp, kw):
         nxt = []
         meta = []
         for a in args:
             if isinstance(a, Tensor) and a._rg:
-                nxt.append(edge_of(a))
-                meta.append((a._data.shape, a._data.dtype))
+                fn = a.grad_fn
+                nxt.append((fn, a._out_nr) if fn is not None else edge_of(a))
+                d = a._data
+                meta.append((d.shape, d.dtype))
             else:
                 nxt.append(None)
                 meta.append(None)
+                if not isinstance(a, Tensor):
+                    # next_functions lists Tensor inputs only, as PyTorch's does
+                    self._tpos = tuple(i for i, b in enumerate(args) if isinstance(b, Tensor))
         self._next = tuple(nxt)
         self._meta = tuple(meta)
         if _anomaly._enabled[0]:
             self._trace = ''.join(traceback.format_stack()[:-3])
-        multi = type(out) is tuple
-        outs = tuple(_arr(o, xp) for o in out) if multi else (_arr(out, xp),)
-        nondiff = self.__dict__.pop('_nondiff', ())
-        res = []
-        for k, o in enumerate(outs):
-            diff = o.dtype.kind in 'fcV' and not any(o is n for n in nondiff)
-            res.append(_wrap(o, diff, self if diff else None, k))
-        if multi:
-            self._out_meta = [(o.shape, o.dtype, xp) for o in outs]
-        saved = []
-        for s in self.__dict__.pop('_to_save'):
-            if s is None:
-                saved.append((2, None, None, 0))
-                continue
+        nondiff = self._nondiff
+        if type(out) is not tuple:
+            if type(out) is not _ndarray and xp is np:
+                out = np.asarray(out)
+            diff = out.dtype.kind in 'fcV' and not (nondiff and any(out is n for n in nondiff))
+            r = _wrap(out, diff, self if diff else None, 0)
+            outs, res, multi = (out,), (r,), False
+        else:
+            outs = tuple(_arr(o, xp) for o in out)
+            res = []
             for k, o in enumerate(outs):
-                if s is o:
-                    vc = res[k]._vc
-                    saved.append((1, (k, o), vc, vc[0]))
-                    break
-            else:
-                for a, d in zip(args, arrays):
-                    if s is d and isinstance(a, Tensor):
-                        saved.append((0, a, a._vc, a._vc[0]))
+                diff = o.dtype.kind in 'fcV' and not any(o is n for n in nondiff)
+                res.append(_wrap(o, diff, self if diff else None, k))
+            self._out_meta = [(o.shape, o.dtype, xp) for o in outs]
+            multi = True
+        to_save = self._to_save
+        if to_save:
+            saved = []
+            for s in to_save:
+                if s is None:
+                    saved.append((2, None, None, 0))
+                    continue
+                for k, o in enumerate(outs):
+                    if s is o:
+                        vc = res[k]._vc
+                        saved.append((1, (k, o), vc, vc[0]))
                         break
                 else:
-                    saved.append((2, s, None, 0))
-        self._saved = saved
+                    for a, d in zip(args, arrays):
+                        if s is d and isinstance(a, Tensor):
+                            saved.append((0, a, a._vc, a._vc[0]))
+                            break
+                    else:
+                        saved.append((2, s, None, 0))
+            self._saved = saved
+            del self._to_save
+        else:
+            self._saved = []
         if self.is_view:
             _set_view(res[0], type(self), args, kw)
         return tuple(res) if multi else res[0]
@@ -437,6 +487,9 @@ class Function(metaclass=_FunctionMeta):
                                for a in args)
             node._meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) and a._rg
                                else None for a in args)
+            tpos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+            if len(tpos) != len(args):
+                node._tpos = tpos
             from ..backend import xp_of
             node._out_meta = [(o._data.shape, o._data.dtype, xp_of(o._data))
                               if isinstance(o, Tensor) else None for o in outs]
@@ -453,7 +506,7 @@ class Function(metaclass=_FunctionMeta):
             if need and o._data.dtype.kind in 'fc' and not any(o is n for n in nondiff):
                 if any(o is d for d in dirty):
                     if o.grad_fn is None and o._rg:
-                        raise RuntimeError('a leaf Variable that requires grad is being used in an '
+                        raise RuntimeError('a leaf Variable that requires grad has been used in an '
                                            'in-place operation.')
                     o._vc[0] += 1
                 o.grad_fn, o._out_nr, o._rg = node, k, True

@@ -197,7 +197,7 @@ def view_chain(t):
 
 def replay_view_array(arr, steps, xp):
     for cls, args, kw in steps:
-        arr = cls.forward(NO_CTX, xp, arr, *[a._data if isinstance(a, Tensor) else a
+        arr = cls.forward(cls._noctx, xp, arr, *[a._data if isinstance(a, Tensor) else a
                                              for a in args[1:]], **kw)
     return arr
 

@@ -1,0 +1,114 @@
+"""ember vs PyTorch, side by side in one run.
+
+    python bench/run.py [--chunks 5] [--steps 10] [--only NAME]
+
+Each framework runs in its own worker process (two thread pools in one process steal each
+other's cores); the runner alternates chunks of steps between them so both see the same
+machine noise, then prints per workload the median and 10th-percentile step times and the
+ratio ember/torch. PyTorch is skipped where it is not installed.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+def worker(lib_name, workload, steps_per_chunk):
+    """Serve 'run' requests on stdin: time ``steps_per_chunk`` steps, reply with JSON times."""
+    sys.path.insert(0, HERE)
+    from workloads import WORKLOADS
+    lib = __import__(lib_name)
+    step = WORKLOADS[workload][0](lib)
+    step()  # warm-up
+    print('ready', flush=True)
+    for line in sys.stdin:
+        if line.strip() != 'run':
+            break
+        times = []
+        for _ in range(steps_per_chunk):
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+        print(json.dumps(times), flush=True)
+
+
+def _spawn(lib, workload, steps):
+    env = dict(os.environ)
+    p = subprocess.Popen([sys.executable, os.path.abspath(__file__), '--worker', lib, '--workload',
+                          workload, '--steps', str(steps)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, env=env)
+    line = p.stdout.readline()
+    if line.strip() != 'ready':
+        p.kill()
+        return None
+    return p
+
+
+def _pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument('--chunks', type=int, default=5)
+    ap.add_argument('--steps', type=int, default=10)
+    ap.add_argument('--only', default=None, help='run only workloads whose name contains this')
+    ap.add_argument('--worker', help=argparse.SUPPRESS)
+    ap.add_argument('--workload', help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        return worker(args.worker, args.workload, args.steps)
+    sys.path.insert(0, HERE)
+    from workloads import WORKLOADS
+    try:
+        import importlib.util
+        have_torch = importlib.util.find_spec('torch') is not None
+    except Exception:
+        have_torch = False
+    print(f'{"workload":40s} {"ember med":>10s} {"ember p10":>10s} {"torch med":>10s} '
+          f'{"torch p10":>10s} {"ratio":>7s} {"target":>7s}')
+    results = {}
+    for name, (_, target) in WORKLOADS.items():
+        if args.only and args.only not in name:
+            continue
+        procs = {'ember': _spawn('ember', name, args.steps)}
+        if have_torch:
+            procs['torch'] = _spawn('torch', name, args.steps)
+        times = {k: [] for k, p in procs.items() if p is not None}
+        for _ in range(args.chunks):
+            for k in times:
+                procs[k].stdin.write('run\n')
+                procs[k].stdin.flush()
+                times[k] += json.loads(procs[k].stdout.readline())
+        for p in procs.values():
+            if p is not None:
+                p.stdin.close()
+                p.wait()
+        if 'ember' not in times:
+            print(f'{name:40s} ember failed to start (see the error above)', flush=True)
+            continue
+        e = times['ember']
+        row = f'{name:40s} {_ms(_pct(e, .5)):>10s} {_ms(_pct(e, .1)):>10s}'
+        if 'torch' in times:
+            t = times['torch']
+            ratio = _pct(e, .5) / _pct(t, .5)
+            row += f' {_ms(_pct(t, .5)):>10s} {_ms(_pct(t, .1)):>10s} {ratio:7.2f} {target:7.2f}'
+            results[name] = ratio
+        else:
+            row += f' {"-":>10s} {"-":>10s} {"-":>7s} {target:7.2f}'
+        print(row, flush=True)
+    return results
+
+
+def _ms(s):
+    return f'{s * 1e3:.3f}ms'
+
+
+if __name__ == '__main__':
+    main()
