@@ -112,7 +112,7 @@ def _format_real(v):
         s = _fmt(f'%.{p}e', v)
     elif int_mode:
         s = _fmt('%.0f', v)
-        s = np.where(np.isfinite(v), np.char.add(s, '.'), s) if s.size else s
+        s = np.where(np.isfinite(v), np.char.add(s, '.'), s)
     else:
         s = _fmt(f'%.{p}f', v)
     shown = s[mask]
@@ -131,7 +131,7 @@ def _element_strings(arr):
         sign = np.char.startswith(im, '-') | np.char.startswith(im, '+')
         out = np.char.add(np.char.add(re, np.where(sign, '', '+')), im)
         return out, w1 + w2 + 1
-    if arr.dtype.kind == 'b' or arr.dtype.kind in 'iu':
+    if arr.dtype.kind in 'biu':
         s, w = _format_real(arr)
     else:
         s, w = _format_real(arr.astype(np.float64))
@@ -143,7 +143,8 @@ def _shown(data, summarize):
     e = PRINT_OPTS.edgeitems
     cut = [summarize and n > 2 * e for n in data.shape]
     if any(cut):
-        xp = np if type(data) is np.ndarray else __import__('cupy')
+        from .backend import xp_of
+        xp = xp_of(data)
         idx = [xp.concatenate((xp.arange(e), xp.arange(n - e, n))) if c else xp.arange(n)
                for n, c in zip(data.shape, cut)]
         data = data[xp.ix_(*idx)]
