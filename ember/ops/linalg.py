@@ -1,16 +1,167 @@
-"""Linear algebra: matmul and its relatives, einsum, and ``ember.linalg``."""
+"""Linear algebra: matmul and its relatives, einsum, norms, decompositions (``ember.linalg``).
+
+Forwards call the array module's BLAS/LAPACK routines directly (``xp.matmul``, ``xp.linalg.*``);
+backwards are PyTorch's matrix-calculus formulas written with ember ops, so double backward works.
+"""
+import math
+import numbers
+import warnings
+
 import numpy as np
 
-from .. import _dtype
 from .._tensor import Tensor, _wrap, bind
-from ._util import Primitive, promote2
+from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname
 from .pointwise import _out
 
 _ndarray = np.ndarray
+_inf = math.inf
+
+
+class LinAlgError(RuntimeError):
+    """Raised when a linear-algebra routine fails on a numerically singular or non-positive-
+    definite input (``torch.linalg.LinAlgError``, a ``RuntimeError``)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _xp(arr):
+    if type(arr) is _ndarray:
+        return np
+    from ..backend import xp_of
+    return xp_of(arr)
 
 
 def _shape_str(s):
     return 'x'.join(str(k) for k in s)
+
+
+def _eye(n, m, like):
+    """Identity-like constant of ``like``'s dtype and device."""
+    d = like._data
+    return _wrap(_xp(d).eye(n, m, dtype=d.dtype))
+
+
+def _tri_mask(like, k, upper):
+    d = like._data
+    xp = _xp(d)
+    o = xp.ones(d.shape[-2:], dtype=d.dtype)
+    return _wrap(xp.triu(o, k) if upper else xp.tril(o, k))
+
+
+def _tril(x, k=0):
+    return x * _tri_mask(x, k, False)
+
+
+def _triu(x, k=0):
+    return x * _tri_mask(x, k, True)
+
+
+def _diag_embed(v):
+    """A batch of diagonal matrices with ``v`` on the diagonal (differentiable)."""
+    n = v._data.shape[-1]
+    return v.unsqueeze(-1) * _eye(n, n, v)
+
+
+def _nonzero(g):
+    """Whether an incoming gradient carries anything (the engine fills unused outputs with 0)."""
+    return g is not None and bool(_xp(g._data).any(g._data))
+
+
+def _check_float(A, fname):
+    if A._data.dtype.kind not in 'fcV':
+        raise RuntimeError(f'{fname}: Expected a floating point or complex tensor as input. '
+                           f'Got {_tname(A.dtype)}')
+
+
+def _check_square(A, fname, name='A'):
+    d = A._data
+    if d.ndim < 2:
+        raise RuntimeError(f'{fname}: The input tensor {name} must have at least 2 dimensions.')
+    if d.shape[-1] != d.shape[-2]:
+        raise RuntimeError(f'{fname}: {name} must be batches of square matrices, but they are '
+                           f'{d.shape[-2]} by {d.shape[-1]} matrices')
+
+
+def _check_matrix(A, fname):
+    if A._data.ndim < 2:
+        raise RuntimeError(f'{fname}: The input tensor A must have at least 2 dimensions.')
+
+
+def _bcast_error(sa, sb):
+    """PyTorch's broadcast error for shapes ``sa`` (tensor a) and ``sb`` (tensor b)."""
+    n = max(len(sa), len(sb))
+    a = (1,) * (n - len(sa)) + tuple(sa)
+    b = (1,) * (n - len(sb)) + tuple(sb)
+    for i in range(n - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return RuntimeError(f'The size of tensor a ({a[i]}) must match the size of tensor b '
+                                f'({b[i]}) at non-singleton dimension {i}')
+    return RuntimeError('shapes cannot be broadcast')
+
+
+def _tn(dt):
+    return {'Float': 'float', 'Double': 'double', 'Long': 'long int', 'Int': 'int',
+            'Half': 'c10::Half', 'BFloat16': 'c10::BFloat16', 'Short': 'short int',
+            'Char': 'signed char', 'Byte': 'unsigned char'}.get(_tname(dt), _tname(dt).lower())
+
+
+def _check_same_dtype(a, b):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f'expected m1 and m2 to have the same dtype, but got: '
+                           f'{_tn(a.dtype)} != {_tn(b.dtype)}')
+
+
+def _check_scalar_type(a, b):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f'expected scalar type {_tname(a.dtype)} but found {_tname(b.dtype)}')
+
+
+def _check_bool(t, what):
+    if t._data.dtype.kind == 'b':
+        raise NotImplementedError(f'"{what}" not implemented for \'Bool\'')
+
+
+def _first_zero_pivot(a):
+    """For each matrix of the batch ``a`` (NumPy), the 1-based index of the first exactly-zero
+    pivot of an LU factorisation with partial pivoting (0 if none), as LAPACK's getrf reports."""
+    a = np.array(a, dtype=np.float64 if a.dtype.kind != 'c' else np.complex128)
+    shp = a.shape
+    a = a.reshape((-1,) + shp[-2:])
+    B, n = a.shape[0], shp[-1]
+    info = np.zeros(B, dtype=np.int64)
+    rows = np.arange(B)
+    for k in range(n):   # loop over columns (error path only)
+        p = k + np.argmax(np.abs(a[:, k:, k]), axis=1)
+        pk = a[rows, p].copy()
+        a[rows, p] = a[:, k]
+        a[:, k] = pk
+        piv = a[:, k, k]
+        zero = piv == 0
+        info[(info == 0) & zero] = k + 1
+        safe = np.where(zero, 1, piv)
+        f = a[:, k + 1:, k] / safe[:, None]
+        f[zero] = 0
+        a[:, k + 1:, k:] -= f[:, :, None] * a[:, None, k, k:]
+    return info.reshape(shp[:-2])
+
+
+def _singular_error(A_arr, fname, msg):
+    a = A_arr.get() if hasattr(A_arr, 'get') else A_arr
+    info = _first_zero_pivot(a)
+    flat = info.reshape(-1)
+    nz = np.flatnonzero(flat)
+    b = int(nz[0]) if len(nz) else 0
+    piv = int(flat[b]) if len(nz) else a.shape[-1]
+    batch = f'(Batch element {b}): ' if info.ndim else ''
+    return LinAlgError(f'{fname}: {batch}' + msg.format(piv=piv))
+
+
+def _to_np(a):
+    return a.get() if hasattr(a, 'get') else np.asarray(a)
+
+
+# ----------------------------------------------------------------------------- products
 
 
 class Mm(Primitive):
@@ -27,34 +178,29 @@ class Mm(Primitive):
         return gx, gy
 
 
-def _check_same_dtype(a, b, name='mm'):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f'expected m1 and m2 to have the same dtype, but got: '
-                           f'{_tn(a.dtype)} != {_tn(b.dtype)}')
-
-
-def _tn(dt):
-    from ._util import _tname
-    return {'Float': 'float', 'Double': 'double', 'Long': 'long int', 'Int': 'int',
-            'Half': 'c10::Half', 'BFloat16': 'c10::BFloat16'}.get(_tname(dt), _tname(dt).lower())
-
-
 def mm(input, mat2, *, out=None):
-    """Matrix product of two 2-D tensors."""
+    """Matrix product of two 2-D tensors (no broadcasting).
+
+    Raises PyTorch's ``mat1 and mat2 shapes cannot be multiplied (AxB and CxD)``.
+    """
     a, b = input._data, mat2._data
     if a.ndim != 2:
-        raise RuntimeError(f'self must be a matrix')
+        raise RuntimeError('self must be a matrix')
     if b.ndim != 2:
-        raise RuntimeError(f'mat2 must be a matrix')
+        raise RuntimeError('mat2 must be a matrix')
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and '
                            f'{_shape_str(b.shape)})')
-    _check_same_dtype(input, mat2)
+    if a.dtype != b.dtype:
+        _check_same_dtype(input, mat2)
+    if a.dtype.kind == 'b':
+        raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
     return _out(Mm.apply(input, mat2), out)
 
 
 class Matmul(Primitive):
-    """Batched/broadcast matrix product (``torch.matmul`` for ndim >= 2 operands)."""
+    """``xp.matmul`` with PyTorch's rules: 1-D operands are promoted to matrices and batch dims
+    broadcast. The backward handles the 1-D cases; the engine reduces broadcast batch dims."""
     _name = 'BmmBackward0'
 
     def forward(ctx, xp, x, y):
@@ -63,73 +209,1355 @@ class Matmul(Primitive):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        gx = g.matmul(y.mT) if ctx._next[0] is not None else None
-        gy = x.mT.matmul(g) if ctx._next[1] is not None else None
+        xd, yd = x._data.ndim, y._data.ndim
+        nx, ny = ctx._next[0] is not None, ctx._next[1] is not None
+        if xd == 1 and yd == 1:
+            return (g * y if nx else None), (g * x if ny else None)
+        g2 = g.unsqueeze(-2) if xd == 1 else g
+        if yd == 1:
+            g2 = g2.unsqueeze(-1)
+        gx = gy = None
+        if nx:
+            if yd == 1:
+                gx = g2 * y     # (..., m, 1) * (k,) -> (..., m, k)
+            else:
+                gx = g2.matmul(y.mT)
+                if xd == 1:
+                    gx = gx.squeeze(-2)
+        if ny:
+            if xd == 1:
+                gy = x.unsqueeze(-1) * g2      # (k, 1) * (..., 1, n)
+            else:
+                gy = x.mT.matmul(g2)
+                if yd == 1:
+                    gy = gy.squeeze(-1)
         return gx, gy
 
 
-def matmul(input, other, *, out=None):
-    """Matrix product with PyTorch's rules for 1-D operands and batch broadcasting."""
-    a, b = input._data, other._data
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f'both arguments to matmul need to be at least 1D, but they are '
-                           f'{a.ndim}D and {b.ndim}D')
-    _check_same_dtype(input, other)
-    if a.ndim == 2 and b.ndim == 2:
-        return mm(input, other, out=out)
+class Dot(Matmul):
+    _name = 'DotBackward0'
+
+
+class Mv(Matmul):
+    _name = 'MvBackward0'
+
+
+def _matmul_error(a, b):
+    """PyTorch's message for ``matmul`` operands whose shapes do not fit."""
     if a.ndim == 1 and b.ndim == 1:
-        return _out(dot(input, other), out)
-    x = input.unsqueeze(0) if a.ndim == 1 else input
-    y = other.unsqueeze(-1) if b.ndim == 1 else other
-    if x._data.shape[-1] != y._data.shape[-2]:
-        if a.ndim == 1 or b.ndim == 1 and a.ndim == 2:
-            raise RuntimeError(f'size mismatch, got input ({a.shape[0] if a.ndim == 1 else a.shape[0]}), '
-                               f'mat ({_shape_str(x._data.shape)}), vec ({b.shape[0]})'
-                               if b.ndim == 1 else
-                               f'mat1 and mat2 shapes cannot be multiplied ({_shape_str(x._data.shape)} '
-                               f'and {_shape_str(y._data.shape)})')
-        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: '
-                           f'[{x._data.shape[0] if x._data.ndim == 3 else "?"}, {x._data.shape[-1]}] '
-                           f'but got: [{y._data.shape[0] if y._data.ndim == 3 else "?"}, '
-                           f'{y._data.shape[-2]}].' if a.ndim >= 3 and b.ndim >= 3 else
-                           f'mat1 and mat2 shapes cannot be multiplied '
-                           f'({_shape_str(x._data.shape[-2:])} and {_shape_str(y._data.shape[-2:])})')
+        return RuntimeError(f'inconsistent tensor size, expected tensor [{a.shape[0]}] and src '
+                            f'[{b.shape[0]}] to have the same number of elements, but got '
+                            f'{a.shape[0]} and {b.shape[0]} elements respectively')
+    if b.ndim == 1:    # matrix (batch) @ vector: folded into one mv
+        rows = int(np.prod(a.shape[:-1]))
+        return RuntimeError(f'size mismatch, got input ({rows}), mat ({rows}x{a.shape[-1]}), '
+                            f'vec ({b.shape[0]})')
+    x = a.shape if a.ndim > 1 else (1,) + a.shape
+    if b.ndim == 2 and a.ndim >= 1:
+        rows = int(np.prod(x[:-1]))
+        if x[-1] != b.shape[0]:
+            return RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({rows}x{x[-1]} and '
+                                f'{_shape_str(b.shape)})')
+    if x[-1] != b.shape[-2]:
+        bx = int(np.prod(b.shape[:-2])) if b.ndim > 2 else 1
+        return RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: '
+                            f'[{bx}, {x[-1]}] but got: [{bx}, {b.shape[-2]}].')
+    return _bcast_error(x[:-2], b.shape[:-2])
+
+
+def matmul(input, other, *, out=None):
+    """Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, a 1-D operand is
+    treated as a row (first) or column (second) vector and the added dim removed, and batch
+    dims broadcast. Both operands must have the same dtype."""
+    a, b = input._data, other._data
+    an, bn = a.ndim, b.ndim
+    if an == 2 and bn == 2:
+        return mm(input, other, out=out)
+    if an == 0 or bn == 0:
+        raise RuntimeError(f'both arguments to matmul need to be at least 1D, but they are '
+                           f'{an}D and {bn}D')
+    if a.dtype != b.dtype:
+        _check_same_dtype(input, other)
+    if a.dtype.kind == 'b':
+        raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
+    if a.shape[-1] != b.shape[-2 if bn > 1 else 0]:
+        raise _matmul_error(a, b)
+    prim = Dot if an == 1 and bn == 1 else Mv if an == 2 and bn == 1 else Matmul
     try:
-        np.broadcast_shapes(x._data.shape[:-2], y._data.shape[:-2])
+        r = prim.apply(input, other)
     except ValueError:
-        raise RuntimeError(f'The size of tensor a ({x._data.shape[-3]}) must match the size of tensor '
-                           f'b ({y._data.shape[-3]}) at non-singleton dimension 0') from None
-    r = Matmul.apply(x, y)
-    if a.ndim == 1:
-        r = r.squeeze(-2)
-    if b.ndim == 1:
-        r = r.squeeze(-1)
+        raise _matmul_error(a, b) from None
     return _out(r, out)
 
 
-class Dot(Primitive):
-    def forward(ctx, xp, x, y):
-        ctx.save_for_backward(x, y)
-        return xp.dot(x, y)
+def _rmatmul(self, other):
+    return matmul(other, self)
 
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return g * y, g * x
+
+def bmm(input, mat2, *, out=None):
+    """Batched product of two 3-D tensors ``(b, n, m) @ (b, m, p)`` (no broadcasting)."""
+    a, b = input._data, mat2._data
+    if a.ndim != 3:
+        raise RuntimeError('batch1 must be a 3D tensor')
+    if b.ndim != 3:
+        raise RuntimeError('batch2 must be a 3D tensor')
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: '
+                           f'[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].')
+    _check_scalar_type(input, mat2)
+    return _out(Matmul.apply(input, mat2), out)
+
+
+def mv(input, vec, *, out=None):
+    """Matrix-vector product ``(n, m) @ (m,)``."""
+    a, b = input._data, vec._data
+    if a.ndim != 2 or b.ndim != 1:
+        raise RuntimeError(f'vector + matrix @ vector expected, got 1, {a.ndim}, {b.ndim}')
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f'size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), '
+                           f'vec ({b.shape[0]})')
+    if a.dtype != b.dtype:
+        raise RuntimeError(f'addmv input tensors must have the same dtype, but got '
+                           f'{_tname(vec.dtype)}, {_tname(input.dtype)}, and {_tname(vec.dtype)}')
+    return _out(Mv.apply(input, vec), out)
 
 
 def dot(input, tensor, *, out=None):
-    """Inner product of two 1-D tensors."""
+    """Inner product of two 1-D tensors of the same size and dtype."""
     a, b = input._data, tensor._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f'1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors')
     if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f'inconsistent tensor size, expected tensor [{a.shape[0]}] and src '
-                           f'[{b.shape[0]}] to have the same number of elements, but got '
-                           f'{a.shape[0]} and {b.shape[0]} elements respectively')
-    _check_same_dtype(input, tensor, 'dot')
+        raise _matmul_error(a, b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f'dot : expected both vectors to have same dtype, but found '
+                           f'{_tname(input.dtype)} and {_tname(tensor.dtype)}')
     return _out(Dot.apply(input, tensor), out)
 
 
-_FUNCS = {'mm': mm, 'matmul': matmul, 'dot': dot}
-bind(dict(_FUNCS, __matmul__=matmul, __rmatmul__=lambda self, other: matmul(other, self)))
-__all__ = list(_FUNCS)
+def vdot(input, other, *, out=None):
+    """``sum(conj(input) * other)`` for 1-D tensors (equal to ``dot`` for real tensors)."""
+    if input._data.dtype.kind == 'c':
+        from .pointwise import conj as _conj  # noqa: F401  (complex support follows pointwise)
+        input = _conj(input)
+    return dot(input, other, out=out)
+
+
+class AddMatmul(Primitive):
+    """``beta * input + alpha * (a @ b)``: addmm, addmv, baddbmm and (kind='sum') addbmm.
+
+    One output array, computed in place after the product; ``input`` broadcasts to it. With
+    ``beta == 0`` the input is ignored (nan/inf in it do not propagate), as in PyTorch.
+    """
+    _name = 'AddmmBackward0'
+
+    def forward(ctx, xp, inp, a, b, beta, alpha, kind):
+        ctx.save_for_backward(a, b)
+        ctx.beta, ctx.alpha, ctx.kind = beta, alpha, kind
+        if kind == 'sum':
+            p = xp.matmul(a.transpose(1, 0, 2).reshape(a.shape[1], -1), b.reshape(-1, b.shape[2]))
+        else:
+            p = xp.matmul(a, b)
+        if alpha != 1:
+            if p.dtype.kind in 'fc':
+                p *= alpha
+            else:
+                p = (p * alpha).astype(p.dtype)
+        if beta != 0:
+            if beta == 1:
+                p += inp
+            elif p.dtype.kind in 'fc':
+                p += beta * inp
+            else:
+                p += (beta * inp).astype(p.dtype)
+        return p
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        beta, alpha, kind = ctx.beta, ctx.alpha, ctx.kind
+        gi = ga = gb = None
+        if ctx._next[0] is not None:
+            gi = g if beta == 1 else g * beta
+        ga_s = g if alpha == 1 else g * alpha
+        if ctx._next[1] is not None:
+            if kind == 'mv':
+                ga = ga_s.unsqueeze(-1) * b
+            elif kind == 'sum':
+                ga = ga_s.unsqueeze(0).matmul(b.mT)
+            else:
+                ga = ga_s.matmul(b.mT)
+        if ctx._next[2] is not None:
+            if kind == 'sum':
+                gb = a.mT.matmul(ga_s.unsqueeze(0))
+            else:
+                gb = a.mT.matmul(ga_s)
+        return gi, ga, gb, None, None, None
+
+
+def _check_input_expand(input, shape):
+    s = input._data.shape
+    if len(s) > len(shape) or any(x != 1 and x != y for x, y in zip(s[::-1], shape[::-1])):
+        input.expand(shape)   # raises PyTorch's expand message
+        raise RuntimeError(f'input of shape {list(s)} cannot be broadcast to {list(shape)}')
+
+
+def _add_dtypes(input, m1, m2):
+    if input._data.dtype != m2._data.dtype:
+        raise RuntimeError(f'self and mat2 must have the same dtype, but got {_tname(input.dtype)} '
+                           f'and {_tname(m2.dtype)}')
+    if m1._data.dtype != m2._data.dtype:
+        raise RuntimeError(f'mat1 and mat2 must have the same dtype, but got {_tname(m1.dtype)} '
+                           f'and {_tname(m2.dtype)}')
+
+
+def _as_tensor(x, like):
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._coerce(x, like)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)`` with ``input`` broadcast to ``(n, p)``."""
+    input = _as_tensor(input, mat1)
+    a, b = mat1._data, mat2._data
+    if a.ndim != 2:
+        raise RuntimeError(f'mat1 must be a matrix, got {a.ndim}-D tensor')
+    if b.ndim != 2:
+        raise RuntimeError(f'mat2 must be a matrix, got {b.ndim}-D tensor')
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and '
+                           f'{_shape_str(b.shape)})')
+    _add_dtypes(input, mat1, mat2)
+    _check_input_expand(input, (a.shape[0], b.shape[1]))
+    return _out(AddMatmul.apply(input, mat1, mat2, beta, alpha, 'mm'), out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat @ vec)``."""
+    input = _as_tensor(input, mat)
+    a, b = mat._data, vec._data
+    if a.ndim != 2 or b.ndim != 1 or input._data.ndim > 1:
+        raise RuntimeError(f'vector + matrix @ vector expected, got {input._data.ndim}, {a.ndim}, '
+                           f'{b.ndim}')
+    s = input._data.shape
+    if a.shape[1] != b.shape[0] or (s and s[0] not in (1, a.shape[0])):
+        raise RuntimeError(f'size mismatch, got input ({s[0] if s else 1}), mat '
+                           f'({_shape_str(a.shape)}), vec ({b.shape[0]})')
+    if not (input._data.dtype == a.dtype == b.dtype):
+        raise RuntimeError(f'addmv input tensors must have the same dtype, but got '
+                           f'{_tname(input.dtype)}, {_tname(mat.dtype)}, and {_tname(vec.dtype)}')
+    r = AddMatmul.apply(input, mat, vec, beta, alpha, 'mv')
+    r.grad_fn is not None and setattr(r.grad_fn, '_name', 'AddmvBackward0')
+    return _out(r, out)
+
+
+def _check_batches(a, b, kind):
+    if a.ndim != 3:
+        raise RuntimeError('batch1 must be a 3D tensor')
+    if b.ndim != 3:
+        raise RuntimeError('batch2 must be a 3D tensor')
+    if kind == 'sum' and a.shape[0] != b.shape[0]:
+        raise RuntimeError(f'batch1 and batch2 must have same number of batches, got {a.shape[0]} '
+                           f'and {b.shape[0]}')
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: '
+                           f'[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].')
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * bmm(batch1, batch2)`` with ``input`` broadcast to ``(b, n, p)``."""
+    input = _as_tensor(input, batch1)
+    a, b = batch1._data, batch2._data
+    _check_batches(a, b, 'bmm')
+    _check_scalar_type(input, batch1)
+    _check_scalar_type(input, batch2)
+    _check_input_expand(input, (a.shape[0], a.shape[1], b.shape[2]))
+    r = AddMatmul.apply(input, batch1, batch2, beta, alpha, 'bmm')
+    r.grad_fn is not None and setattr(r.grad_fn, '_name', 'BaddbmmBackward0')
+    return _out(r, out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * sum_i batch1[i] @ batch2[i]`` (a 2-D result)."""
+    input = _as_tensor(input, batch1)
+    a, b = batch1._data, batch2._data
+    _check_batches(a, b, 'sum')
+    _check_scalar_type(input, batch1)
+    _check_scalar_type(input, batch2)
+    _check_input_expand(input, (a.shape[1], b.shape[2]))
+    r = AddMatmul.apply(input, batch1, batch2, beta, alpha, 'sum')
+    r.grad_fn is not None and setattr(r.grad_fn, '_name', 'AddbmmBackward0')
+    return _out(r, out)
+
+
+def outer(input, vec2, *, out=None):
+    """Outer product of two 1-D tensors (``input[:, None] * vec2``, dtypes promoted)."""
+    if input._data.ndim != 1:
+        raise RuntimeError(f'outer: Expected 1-D argument self, but got {input._data.ndim}-D')
+    if vec2._data.ndim != 1:
+        raise RuntimeError(f'outer: Expected 1-D argument vec2, but got {vec2._data.ndim}-D')
+    return _out(input.unsqueeze(-1) * vec2, out)
+
+
+ger = outer
+
+
+# ----------------------------------------------------------------------------- einsum
+
+_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+
+class Einsum(Primitive):
+    """``xp.einsum`` on an explicit equation (letters only, no ellipsis, no broadcasting).
+
+    The gradient of operand i is another einsum: the output gradient with the other operands,
+    plus a ones vector for each label only operand i has and an identity for each repeated label.
+    """
+
+    def forward(ctx, xp, *ops, eq):
+        ctx.save_for_backward(*ops)
+        ctx.eq = eq
+        if len(ops) == 1:
+            out = xp.einsum(eq, ops[0])
+            if isinstance(out, xp.ndarray) and xp.may_share_memory(out, ops[0]):
+                out = out.copy()
+            return out
+        return xp.einsum(eq, *ops, optimize=len(ops) > 2 or 'greedy')
+
+    def backward(ctx, g):
+        ops = ctx.saved_tensors
+        lhs, out = ctx.eq.split('->')
+        terms = lhs.split(',')
+        used = set(ctx.eq)
+        fresh = [c for c in _LETTERS if c not in used]
+        res = []
+        for i, t in enumerate(terms):
+            if ctx._next[i] is None:
+                res.append(None)
+                continue
+            sizes = dict(zip(t, ops[i]._data.shape))
+            in_terms = [out] + [terms[j] for j in range(len(terms)) if j != i]
+            in_ops = [g] + [ops[j] for j in range(len(terms)) if j != i]
+            have = set(''.join(in_terms))
+            xp = _xp(g._data)
+            dt = g._data.dtype
+            for c in dict.fromkeys(t):
+                if c not in have:
+                    in_terms.append(c)
+                    in_ops.append(_wrap(xp.ones(sizes[c], dtype=dt)))
+            out_t = ''
+            seen = set()
+            k = 0
+            for c in t:
+                if c in seen:
+                    f = fresh[k]
+                    k += 1
+                    in_terms.append(c + f)
+                    in_ops.append(_wrap(xp.eye(sizes[c], dtype=dt)))
+                    out_t += f
+                else:
+                    seen.add(c)
+                    out_t += c
+            res.append(Einsum.apply(*in_ops, eq=','.join(in_terms) + '->' + out_t))
+        return tuple(res)
+
+
+def _parse_einsum(eq, shapes):
+    """Rewrite ``eq`` with explicit letters for ellipsis dims and check it against ``shapes``.
+
+    Returns (terms, out, sizes): each term a string of letters, one per dim of its operand.
+    """
+    for i, c in enumerate(eq):
+        if not (c in _LETTERS or c in ' .,->'):
+            raise RuntimeError(f'einsum(): invalid subscript given at index {i} in the equation '
+                               'string, subscripts must be in [a-zA-Z]')
+    e = eq.replace(' ', '')
+    lhs, arrow, rhs = e.partition('->')
+    terms = lhs.split(',')
+    if len(terms) > len(shapes):
+        raise RuntimeError('einsum(): fewer operands were provided than specified in the equation')
+    if len(terms) < len(shapes):
+        raise RuntimeError('einsum(): more operands were provided than specified in the equation')
+    used = set(c for c in e if c in _LETTERS)
+    spare = [c for c in _LETTERS if c not in used]
+    ell = []
+    for i, (t, s) in enumerate(zip(terms, shapes)):
+        n = len(t.replace('...', ''))
+        if '...' in t:
+            if n > len(s):
+                raise RuntimeError(f'einsum(): the number of subscripts in the equation ({n}) is '
+                                   f'more than the number of dimensions ({len(s)}) for operand {i}')
+            ell.append(len(s) - n)
+        else:
+            if '.' in t:
+                raise RuntimeError('einsum(): found \'.\' for operand ' + str(i) +
+                                   ' that is not part of any ellipsis')
+            if n != len(s):
+                raise RuntimeError(f'einsum(): the number of subscripts in the equation ({n}) does '
+                                   f'not match the number of dimensions ({len(s)}) for operand {i}'
+                                   ' and no ellipsis was given')
+            ell.append(0)
+    E = max(ell) if ell else 0
+    ell_letters = ''.join(spare[:E])
+    terms = [t.replace('...', ell_letters[E - k:]) for t, k in zip(terms, ell)]
+    sizes = {}
+    for i, (t, s) in enumerate(zip(terms, shapes)):
+        own = {}
+        for c, n in zip(t, s):
+            if c in own and own[c] != n:
+                raise RuntimeError(f'einsum(): subscript {c} is repeated for operand {i} but the '
+                                   f'sizes don\'t match, {n} != {own[c]}')
+            own[c] = n
+        for c, n in own.items():
+            p = sizes.get(c)
+            if p is None or p == 1:
+                sizes[c] = n
+            elif n != 1 and n != p:
+                raise RuntimeError(f'einsum(): subscript {c} has size {n} for operand {i} which '
+                                   f'does not broadcast with previously seen size {p}')
+    if arrow:
+        out = rhs.replace('...', ell_letters)
+        seen = set()
+        for c in out:
+            if c == '.':
+                raise RuntimeError('einsum(): found \'.\' for output but an ellipsis (...) was '
+                                   'not found')
+            if c in seen:
+                raise RuntimeError(f'einsum(): output subscript {c} appears more than once in the '
+                                   'output')
+            if c not in sizes:
+                raise RuntimeError(f'einsum(): output subscript {c} does not appear in the equation'
+                                   ' for any input operand')
+            seen.add(c)
+    else:
+        counts = {}
+        for t in terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell_letters + ''.join(sorted(c for c, k in counts.items()
+                                           if k == 1 and c not in ell_letters))
+    return terms, out, sizes
+
+
+def einsum(equation, *operands):
+    """Einstein summation: ``einsum('ij,jk->ik', a, b)``; operands as varargs or one list.
+
+    Supports ellipsis (broadcast batch dims), implicit output (labels seen once, sorted),
+    repeated labels (diagonals) and size-1 broadcasting, with PyTorch's error messages.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError('einsum(): the sublist format is not supported; pass an equation string')
+    shapes = [o._data.shape for o in operands]
+    terms, out, sizes = _parse_einsum(equation, shapes)
+    if operands:
+        d0 = operands[0]
+        for o in operands[1:]:
+            _check_scalar_type(d0, o)
+    ops = []
+    for t, o in zip(terms, operands):
+        want = tuple(sizes[c] for c in t)
+        if want != o._data.shape:
+            o = o.expand(want)
+        ops.append(o)
+    return Einsum.apply(*ops, eq=','.join(terms) + '->' + out)
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract ``dims`` dims of ``a`` with ``dims`` dims of ``b``: an int (the last dims of
+    ``a`` with the first of ``b``) or a pair of lists of dims."""
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, numbers.Integral):
+        if dims < 0:
+            raise RuntimeError(f'tensordot expects dims >= 0, but got dims={dims}')
+        if dims > na or dims > nb:
+            raise RuntimeError(f'tensordot expects dims < ndim_a or ndim_b, but got dims={dims}')
+        da, db = list(range(-dims, 0)), list(range(dims))
+        pa = list(range(na - dims, na))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, numbers.Integral) else list(da)
+        db = [db] if isinstance(db, numbers.Integral) else list(db)
+        if len(da) != len(db):
+            raise RuntimeError('both dimension lists should have same length')
+        pa = [wrap_dim(int(d), na) for d in da]
+    pb = [wrap_dim(int(d), nb) for d in db]
+    for x, y, dx, dy in zip(pa, pb, da, db):
+        if a._data.shape[x] != b._data.shape[y]:
+            raise RuntimeError(f'contracted dimensions need to match, but first has size '
+                               f'{a._data.shape[x]} in dim {dx} and second has size '
+                               f'{b._data.shape[y]} in dim {dy}')
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError('both inputs should have same dtype')
+    la = _LETTERS[:na]
+    lb = list(_LETTERS[na:na + nb])
+    for x, y in zip(pa, pb):
+        lb[y] = la[x]
+    lb = ''.join(lb)
+    o = ''.join(c for i, c in enumerate(la) if i not in pa) + \
+        ''.join(c for i, c in enumerate(lb) if i not in pb)
+    return _out(Einsum.apply(a, b, eq=f'{la},{lb}->{o}'), out)
+
+
+def inner(input, other, *, out=None):
+    """Sum of products over the last dim of both tensors (a scalar operand multiplies)."""
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return _out(input * other, out)
+    sa, sb = input._data.shape, other._data.shape
+    if sa[-1] != sb[-1]:
+        raise RuntimeError(f'inner() the last dimension must match on both input tensors but got '
+                           f'shapes {list(sa)} and {list(sb)}')
+    return tensordot(input, other, ([-1], [-1]), out=out)
+
+
+def kron(input, other, *, out=None):
+    """Kronecker product: blocks ``input[i...] * other`` (dtypes promoted)."""
+    a, b = input._data, other._data
+    n = max(a.ndim, b.ndim)
+    sa = (1,) * (n - a.ndim) + a.shape
+    sb = (1,) * (n - b.ndim) + b.shape
+    x = input.reshape(tuple(v for s in sa for v in (s, 1)))
+    y = other.reshape(tuple(v for s in sb for v in (1, s)))
+    return _out((x * y).reshape(tuple(p * q for p, q in zip(sa, sb))), out)
+
+
+# ----------------------------------------------------------------------------- cross, trace
+
+
+class Cross(Primitive):
+    _name = 'LinalgCrossBackward0'
+
+    def forward(ctx, xp, a, b, dim):
+        ctx.save_for_backward(a, b)
+        ctx.dim = dim
+        return xp.cross(a, b, axis=dim)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        d = ctx.dim
+        ga = Cross.apply(b, g, d) if ctx._next[0] is not None else None
+        gb = Cross.apply(g, a, d) if ctx._next[1] is not None else None
+        return ga, gb, None
+
+
+def _linalg_cross(input, other, *, dim=-1, out=None):
+    """Cross product of 3-vectors along ``dim`` (batch dims broadcast)."""
+    sa, sb = input._data.shape, other._data.shape
+    if len(sa) != len(sb):
+        raise RuntimeError(f'linalg.cross: inputs must have the same number of dimensions.')
+    _check_scalar_type(input, other)
+    n = len(sa)
+    d = wrap_dim(dim, n)
+    if sa[d] != 3 or sb[d] != 3:
+        raise RuntimeError(f'linalg.cross: inputs dimension {dim} must have length 3. Got '
+                           f'{sa[d]} and {sb[d]}')
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise _bcast_error(sa, sb) from None
+    return _out(Cross.apply(input, other, d), out)
+
+
+def cross(input, other, dim=None, *, out=None):
+    """``torch.cross``: like ``linalg.cross``, but ``dim=None`` picks the first dim of size 3
+    (with PyTorch's deprecation warning)."""
+    if dim is None:
+        try:
+            shape = np.broadcast_shapes(input._data.shape, other._data.shape)
+        except ValueError:
+            raise _bcast_error(input._data.shape, other._data.shape) from None
+        dims = [i for i, s in enumerate(shape) if s == 3]
+        if not dims:
+            raise RuntimeError('no dimension of size 3 in input')
+        warnings.warn('Using torch.cross without specifying the dim arg is deprecated.\nPlease '
+                      'either pass the dim explicitly or simply use torch.linalg.cross.\nThe '
+                      'default value of dim will change to agree with that of linalg.cross in a '
+                      'future release.', UserWarning, stacklevel=2)
+        dim = dims[0]
+    return _linalg_cross(input, other, dim=dim, out=out)
+
+
+class Trace(Primitive):
+    def forward(ctx, xp, x):
+        ctx.shape = x.shape
+        r = xp.trace(x)
+        if x.dtype.kind in 'iu':
+            r = xp.asarray(r, dtype=np.int64)
+        return r
+
+    def backward(ctx, g):
+        n, m = ctx.shape
+        return g * _eye(n, m, g)
+
+
+def trace(input):
+    """Sum of the main diagonal of a 2-D tensor (integer inputs give int64)."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f'trace: expected a matrix, but got tensor with dim {input._data.ndim}')
+    _check_bool(input, 'trace')
+    return Trace.apply(input)
+
+
+# ----------------------------------------------------------------------------- norms
+
+
+def _ord_str(o):
+    if isinstance(o, float) and o.is_integer():
+        return str(int(o))
+    return str(o)
+
+
+class VectorNorm(Primitive):
+    _name = 'LinalgVectorNormBackward0'
+
+    def forward(ctx, xp, x, ord, dims, keepdim):
+        ctx.ord, ctx.dims, ctx.keepdim = ord, dims, keepdim
+        rdt = x.real.dtype if x.dtype.kind == 'c' else x.dtype
+        if ord == 2:
+            y = x * x if x.dtype.kind != 'c' else (x * x.conj()).real
+            r = xp.sqrt(xp.sum(y, axis=dims, keepdims=keepdim))
+        else:
+            a = xp.abs(x)
+            if ord == _inf:
+                r = xp.max(a, axis=dims, keepdims=keepdim)
+            elif ord == -_inf:
+                r = xp.min(a, axis=dims, keepdims=keepdim)
+            elif ord == 0:
+                r = xp.sum(a != 0, axis=dims, keepdims=keepdim)
+            elif ord == 1:
+                r = xp.sum(a, axis=dims, keepdims=keepdim)
+            elif xp is np:
+                with np.errstate(divide='ignore'):
+                    r = np.sum(a ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+            else:
+                r = xp.sum(a ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+        r = xp.asarray(r, dtype=rdt)
+        ctx.save_for_backward(x, r)
+        return r
+
+    def backward(ctx, g):
+        x, r = ctx.saved_tensors
+        p, dims, keepdim = ctx.ord, ctx.dims, ctx.keepdim
+        if p == 0:
+            return None, None, None, None
+        xd = x._data
+        xp = _xp(xd)
+        if not keepdim and xd.ndim:
+            kshape = tuple(1 if i in dims else s for i, s in enumerate(xd.shape))
+            g = g.reshape(kshape)
+            r = r.reshape(kshape)
+        ra = r._data
+        if p == 1:
+            return x.sgn() * g, None, None, None
+        if abs(p) == _inf:
+            mask = (xp.abs(xd) == ra) | xp.isnan(xd)
+            cnt = xp.sum(mask, axis=dims, keepdims=True).astype(xd.dtype)
+            return x.sgn() * ((g / _wrap(cnt)) * _wrap(mask.astype(xd.dtype))), None, None, None
+        rz = _wrap((ra == 0).astype(ra.dtype))
+        if p == 2:
+            return x * (g / (r + rz)), None, None, None
+        ax = x.abs()
+        if p < 1:
+            xz = _wrap((xd == 0).astype(xd.dtype))
+            scaled = x.sgn() * ((ax + xz) ** (p - 1) * (1 - xz))
+            return scaled * g * r ** (1 - p), None, None, None
+        if p < 2:
+            return x.sgn() * ax ** (p - 1) * (g / (r + rz) ** (p - 1)), None, None, None
+        return x * ax ** (p - 2) * (g / (r + rz) ** (p - 1)), None, None, None
+
+
+def _norm_dtype(x, dtype, fname):
+    _check_float(x, fname)
+    if dtype is not None and x._data.dtype != dtype.np:
+        src = x.dtype
+        if dtype._cat < src._cat or dtype.itemsize < src.itemsize:
+            raise RuntimeError(f'{fname}: the dtype of the input ({_tname(src)}) should be '
+                               f'convertible without narrowing to the specified dtype '
+                               f'({_tname(dtype)})')
+        x = x.to(dtype)
+    return x
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """``sum(|x|**ord) ** (1/ord)`` over ``dim`` (all dims when None); ``ord`` may be inf
+    (max |x|), -inf (min |x|) or 0 (count of non-zeros). Gradients follow PyTorch
+    (0 at a zero norm, ties of the inf norm share the gradient)."""
+    if not isinstance(ord, numbers.Number) or isinstance(ord, bool):
+        raise TypeError(f'linalg_vector_norm(): argument \'ord\' must be Number, not '
+                        f'{type(ord).__name__}')
+    x = _norm_dtype(x, dtype, 'linalg.vector_norm')
+    d = x._data
+    if isinstance(dim, numbers.Integral):
+        dim = (dim,)
+    dims = dims_arg(dim, d.ndim) if d.ndim else ()
+    if dim is not None and len(dim) == 0 and d.ndim:
+        dims = tuple(range(d.ndim))
+    if (ord < 0 or ord == _inf) and d.size == 0:
+        if any(d.shape[i] == 0 for i in dims) or not dims:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {_ord_str(ord)} norm on an '
+                               'empty tensor because the operation does not have an identity')
+    ord = float(ord)
+    return _out(VectorNorm.apply(x, ord, dims, keepdim), out)
+
+
+def _move_last(A, d0, d1):
+    n = A._data.ndim
+    rest = [i for i in range(n) if i not in (d0, d1)]
+    return A.permute(rest + [d0, d1])
+
+
+def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """Matrix norm over the two dims ``dim``: 'fro', 'nuc' (sum of singular values),
+    2 / -2 (largest / smallest singular value), 1 / -1 (max / min column abs-sum),
+    inf / -inf (max / min row abs-sum)."""
+    _check_matrix(A, 'linalg.matrix_norm')
+    A = _norm_dtype(A, dtype, 'linalg.matrix_norm')
+    n = A._data.ndim
+    d0, d1 = wrap_dim(dim[0], n), wrap_dim(dim[1], n)
+    if d0 == d1:
+        raise RuntimeError(f'linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})')
+    if isinstance(ord, str):
+        if ord == 'fro':
+            return vector_norm(A, 2, (d0, d1), keepdim, out=out)
+        if ord != 'nuc':
+            raise RuntimeError(f'linalg.matrix_norm: Order {ord} not supported.')
+    elif ord not in (1, -1, 2, -2, _inf, -_inf):
+        raise RuntimeError(f'linalg.matrix_norm: Order {_ord_str(ord)} not supported.')
+    if ord == 'nuc' or abs(ord) == 2:
+        S = svdvals(_move_last(A, d0, d1))
+        r = S.sum(-1) if ord == 'nuc' else S.amax(-1) if ord == 2 else S.amin(-1)
+        if keepdim:
+            for k in sorted((d0, d1)):
+                r = r.unsqueeze(k)
+        return _out(r, out)
+    if abs(ord) == _inf:
+        d0, d1 = d1, d0
+    if not keepdim and d0 < d1:
+        d1 -= 1
+    s = vector_norm(A, 1.0, (d0,), keepdim)
+    r = s.amax(d1, keepdim) if ord > 0 else s.amin(d1, keepdim)
+    return _out(r, out)
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
+    """``torch.linalg.norm``: a vector norm (1 dim, or all dims when ``ord`` is None) or a
+    matrix norm (2 dims, or a 2-D input with ``ord`` given)."""
+    if dim is not None:
+        if isinstance(dim, numbers.Integral):
+            dim = (dim,)
+        dim = tuple(dim)
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f'linalg.norm: If dim is specified, it must be of length 1 or 2. '
+                               f'Got {list(dim)}')
+    elif ord is not None and A._data.ndim not in (1, 2):
+        raise RuntimeError(f'linalg.norm: If dim is not specified but ord is, the input must be '
+                           f'1D or 2D. Got {A._data.ndim}D.')
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype, out=out)
+    if isinstance(ord, str) or (dim is not None and len(dim) == 2) or \
+            (dim is None and A._data.ndim == 2):
+        return matrix_norm(A, ord, dim if dim is not None else (-2, -1), keepdim, dtype=dtype,
+                           out=out)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+
+
+def norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None):
+    """``torch.norm`` (legacy): 'fro' and numbers are vector norms over ``dim`` (all dims when
+    None), 'nuc' the nuclear norm of the matrices in the last two dims (or ``dim``)."""
+    if isinstance(dim, numbers.Integral):
+        dim = (dim,)
+    if isinstance(p, str):
+        if p == 'fro' and (dim is None or len(dim) <= 2):
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
+        if p == 'nuc':
+            return matrix_norm(input, 'nuc', dim if dim is not None else (-2, -1), keepdim,
+                               dtype=dtype, out=out)
+        raise RuntimeError(f'norm: Order {p} not supported.')
+    return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype, out=out)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    """Dot product of vectors along ``dim`` (``sum(conj(x) * y, dim)``), batch dims broadcast."""
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(f'linalg.vecdot: Expected x and y to have the same dtype, but found x '
+                           f'of type {_tname(x.dtype)} and y of type {_tname(y.dtype)} instead')
+    return _out((x * y).sum(dim), out)
+
+
+# ----------------------------------------------------------------------------- det, inv, solve
+
+
+class Inv(Primitive):
+    _name = 'LinalgInvExBackward0'
+
+    def forward(ctx, xp, A):
+        try:
+            r = xp.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            raise _singular_error(A, 'linalg.inv', 'The diagonal element {piv} is zero, the '
+                                  'inversion could not be completed because the input matrix is '
+                                  'singular.') from None
+        ctx.save_for_backward(r)
+        return r
+
+    def backward(ctx, g):
+        r, = ctx.saved_tensors
+        rt = r.mT
+        return -rt.matmul(g).matmul(rt)
+
+
+def inv(A, *, out=None):
+    """Inverse of a (batch of) square matrices; raises ``LinAlgError`` for singular ones."""
+    _check_square(A, 'linalg.inv')
+    _check_float(A, 'linalg.inv')
+    return _out(Inv.apply(A), out)
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """``(inverse, info)``: ``info`` is 0, or the 1-based index of a zero pivot for singular
+    matrices (whose inverse is then not meaningful)."""
+    _check_square(A, 'linalg.inv_ex')
+    _check_float(A, 'linalg.inv_ex')
+    from .. import return_types
+    d = A._data
+    xp = _xp(d)
+    info = _first_zero_pivot(_to_np(d)) if d.size else np.zeros(d.shape[:-2], np.int64)
+    info_t = _wrap(xp.asarray(info.astype(np.int32)))
+    if not info.any():
+        return return_types.linalg_inv_ex(Inv.apply(A), info_t)
+    if check_errors:
+        Inv.apply(A)
+    return return_types.linalg_inv_ex(_wrap(xp.full(d.shape, xp.nan, d.dtype)), info_t)
+
+
+class Det(Primitive):
+    _name = 'LinalgDetBackward0'
+
+    def forward(ctx, xp, A):
+        d = xp.linalg.det(A)
+        d = xp.asarray(d, dtype=A.dtype)
+        ctx.save_for_backward(A, d)
+        return d
+
+    def backward(ctx, g):
+        A, d = ctx.saved_tensors
+        ad, dd = A._data, d._data
+        xp = _xp(ad)
+        if ad.shape[-1] == 0:
+            return None
+        eps = np.finfo(ad.dtype).eps
+        if not bool(xp.any(xp.abs(dd) < 100 * eps)):
+            return (g * d).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        # singular somewhere: the cofactor matrix from the SVD (no double backward through A)
+        U, S, Vh = xp.linalg.svd(ad)
+        sgn = xp.linalg.det(U) * xp.linalg.det(Vh)
+        n = S.shape[-1]
+        ones = xp.ones(S.shape[:-1] + (1,), S.dtype)
+        left = xp.cumprod(xp.concatenate([ones, S[..., :-1]], -1), -1)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(S, -1)[..., :-1]], -1), -1), -1)
+        D = (left * right) * sgn[..., None]
+        C = xp.matmul(U * D[..., None, :], Vh).astype(ad.dtype)
+        return g.unsqueeze(-1).unsqueeze(-1) * _wrap(C)
+
+
+def det(A, *, out=None):
+    """Determinant of a (batch of) square matrices."""
+    _check_square(A, 'linalg.det')
+    _check_float(A, 'linalg.det')
+    return _out(Det.apply(A), out)
+
+
+class Slogdet(Primitive):
+    _name = 'LinalgSlogdetBackward0'
+
+    def forward(ctx, xp, A):
+        s, l = xp.linalg.slogdet(A)
+        s = xp.asarray(s, dtype=A.dtype)
+        l = xp.asarray(l, dtype=A.real.dtype if A.dtype.kind == 'c' else A.dtype)
+        ctx.save_for_backward(A)
+        ctx.mark_non_differentiable(s)
+        return s, l
+
+    def backward(ctx, gs, gl):
+        A, = ctx.saved_tensors
+        return gl.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+
+
+def linalg_slogdet(A, *, out=None):
+    """``(sign, logabsdet)`` of the determinant; differentiable through ``logabsdet``."""
+    _check_square(A, 'linalg.slogdet')
+    _check_float(A, 'linalg.slogdet')
+    from .. import return_types
+    return return_types.linalg_slogdet(Slogdet.apply(A))
+
+
+def _torch_slogdet(input):
+    from .. import return_types
+    return return_types.slogdet(tuple(linalg_slogdet(input)))
+
+
+def logdet(input):
+    """``log(det(input))``: nan for a negative determinant, -inf for a singular matrix."""
+    s, l = linalg_slogdet(input)
+    return l + s.log()
+
+
+class Solve(Primitive):
+    _name = 'LinalgSolveExBackward0'
+
+    def forward(ctx, xp, A, B):
+        try:
+            X = xp.linalg.solve(A, B)
+        except np.linalg.LinAlgError:
+            shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + A.shape[-2:]
+            raise _singular_error(xp.broadcast_to(A, shape), 'torch.linalg.solve',
+                                  'The solver failed because the input matrix is singular.') \
+                from None
+        ctx.save_for_backward(A, X)
+        return X
+
+    def backward(ctx, g):
+        A, X = ctx.saved_tensors
+        gB = Solve.apply(A.mT, g)
+        gA = -gB.matmul(X.mT) if ctx._next[0] is not None else None
+        return gA, (gB if ctx._next[1] is not None else None)
+
+
+def solve(A, B, *, left=True, out=None):
+    """Solution ``X`` of ``A X = B`` (``X A = B`` when ``left=False``); ``B`` is a batch of
+    vectors when it is 1-D or has ``A``'s batch shape, else of matrices. Batch dims broadcast.
+    Raises ``LinAlgError`` for singular ``A``."""
+    _check_float(A, 'linalg.solve')
+    _check_square(A, 'linalg.solve')
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f'linalg.solve: Expected A and B to have the same dtype, but found A of '
+                           f'type {_tname(A.dtype)} and B of type {_tname(B.dtype)} instead')
+    a, b = A._data, B._data
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if vector:
+        B2 = B.unsqueeze(-1)
+    elif left:
+        B2 = B
+    else:
+        B2 = B.mT
+    if not left:
+        A = A.mT
+    bs = B2._data.shape
+    if bs[-2] != a.shape[-1]:
+        shown = bs if left or vector else bs[:-2] + (bs[-1], bs[-2])
+        raise RuntimeError(f'linalg.solve: Incompatible shapes of A and B for the equation '
+                           f'{"AX" if left else "XA"} = B ({_shape_str(a.shape[-2:])} and '
+                           f'{_shape_str(shown[-2:])})')
+    try:
+        np.broadcast_shapes(bs[:-2], a.shape[:-2])
+    except ValueError:
+        raise _bcast_error(bs[:-2], a.shape[:-2]) from None
+    X = Solve.apply(A, B2)
+    X = X.squeeze(-1) if vector else X if left else X.mT
+    return _out(X, out)
+
+
+# ----------------------------------------------------------------------------- decompositions
+
+
+class Cholesky(Primitive):
+    _name = 'LinalgCholeskyExBackward0'
+
+    def forward(ctx, xp, A, upper):
+        try:
+            L = xp.linalg.cholesky(A.swapaxes(-1, -2) if upper else A)
+        except np.linalg.LinAlgError:
+            raise _not_pd(A if not upper else A.swapaxes(-1, -2)) from None
+        r = L.swapaxes(-1, -2) if upper else L
+        ctx.upper = upper
+        ctx.save_for_backward(r)
+        return r
+
+    def backward(ctx, g):
+        r, = ctx.saved_tensors
+        if ctx.upper:
+            L, g = r.mT, g.mT
+        else:
+            L = r
+        gA = _tril(L.mT.matmul(g))
+        gA = 0.5 * (gA + _tril(gA, -1).mT)
+        gA = solve(L.mT, gA)
+        gA = solve(L, gA, left=False)
+        return gA, None
+
+
+def _not_pd(A):
+    a = _to_np(A)
+    shp = a.shape
+    flat = a.reshape((-1,) + shp[-2:])
+    for b in range(flat.shape[0]):   # error path only
+        for k in range(1, shp[-1] + 1):
+            try:
+                np.linalg.cholesky(flat[b, :k, :k])
+            except np.linalg.LinAlgError:
+                batch = f'(Batch element {b}): ' if len(shp) > 2 else ''
+                return LinAlgError(f'linalg.cholesky: {batch}The factorization could not be '
+                                   'completed because the input is not positive-definite (the '
+                                   f'leading minor of order {k} is not positive-definite).')
+    return LinAlgError('linalg.cholesky: The factorization could not be completed because the '
+                       'input is not positive-definite.')
+
+
+def linalg_cholesky(A, *, upper=False, out=None):
+    """Cholesky factor ``L`` (lower, ``A = L L^T``) or ``U`` (``upper=True``, ``A = U^T U``) of
+    symmetric positive-definite matrices; raises ``LinAlgError`` otherwise."""
+    _check_square(A, 'linalg.cholesky')
+    _check_float(A, 'linalg.cholesky')
+    return _out(Cholesky.apply(A, bool(upper)), out)
+
+
+def _torch_cholesky(input, upper=False, *, out=None):
+    return linalg_cholesky(input, upper=upper, out=out)
+
+
+class Svd(Primitive):
+    _name = 'LinalgSvdBackward0'
+
+    def forward(ctx, xp, A, full_matrices):
+        U, S, Vh = xp.linalg.svd(A, full_matrices=full_matrices)
+        ctx.full = full_matrices
+        ctx.save_for_backward(U, S, Vh)
+        return U, S, Vh
+
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_tensors
+        k = S._data.shape[-1]
+        m, n = U._data.shape[-2], Vh._data.shape[-1]
+        if ctx.full:
+            if U._data.shape[-1] != k:
+                U, gU = U[..., :k], gU[..., :k]
+            if Vh._data.shape[-2] != k:
+                Vh, gVh = Vh[..., :k, :], gVh[..., :k, :]
+        hu, hv = _nonzero(gU), _nonzero(gVh)
+        if not hu and not hv:
+            return (U.matmul(gS.unsqueeze(-1) * Vh) if m >= n
+                    else (U * gS.unsqueeze(-2)).matmul(Vh)), None
+        S2 = S * S
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, k, S)
+        if hu:
+            UhgU = U.mT.matmul(gU)
+            UhgU = UhgU - UhgU.mT
+        if hv:
+            VhgV = Vh.matmul(gVh.mT)
+            VhgV = VhgV - VhgV.mT
+        if hu and hv:
+            ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+        elif hu:
+            ret = (UhgU / E) * S.unsqueeze(-2)
+        else:
+            ret = S.unsqueeze(-1) * (VhgV / E)
+        ret = ret + _diag_embed(gS)
+        if m > n and hu:
+            gA = U.matmul(ret)
+            gUSinv = gU / S.unsqueeze(-2)
+            gA = gA + gUSinv - U.matmul(U.mT.matmul(gUSinv))
+            gA = gA.matmul(Vh)
+        elif m < n and hv:
+            gA = ret.matmul(Vh)
+            SinvgVh = gVh / S.unsqueeze(-1)
+            gA = gA + SinvgVh - SinvgVh.matmul(Vh.mT).matmul(Vh)
+            gA = U.matmul(gA)
+        else:
+            gA = U.matmul(ret.matmul(Vh)) if m >= n else U.matmul(ret).matmul(Vh)
+        return gA, None
+
+
+def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
+    """``A = U diag(S) Vh``; ``full_matrices=False`` gives the reduced factors. Gradients use
+    PyTorch's formula (well defined for distinct singular values and gauge-invariant losses)."""
+    _check_matrix(A, 'linalg.svd')
+    _check_float(A, 'linalg.svd')
+    from .. import return_types
+    return return_types.linalg_svd(Svd.apply(A, bool(full_matrices)))
+
+
+def svdvals(A, *, driver=None, out=None):
+    """Singular values of a (batch of) matrices, in descending order."""
+    _check_matrix(A, 'linalg.svd')
+    _check_float(A, 'linalg.svd')
+    from ..autograd.grad_mode import _state
+    if A._rg and _state[0]:
+        return _out(Svd.apply(A, False)[1], out)
+    d = A._data
+    return _out(_wrap(_xp(d).linalg.svd(d, compute_uv=False)), out)
+
+
+def _torch_svd(input, some=True, compute_uv=True, *, out=None):
+    """``torch.svd`` (legacy): ``(U, S, V)`` with ``V`` (not ``Vh``); ``some=True`` gives the
+    reduced factors; ``compute_uv=False`` returns zero-filled ``U`` and ``V``."""
+    from .. import return_types
+    if not compute_uv:
+        S = svdvals(input)
+        d = input._data
+        xp = _xp(d)
+        m, n = d.shape[-2:]
+        U = _wrap(xp.zeros(d.shape[:-2] + (m, m), d.dtype))
+        V = _wrap(xp.zeros(d.shape[:-2] + (n, n), d.dtype))
+        return return_types.svd(U, S, V)
+    U, S, Vh = linalg_svd(input, full_matrices=not some)
+    return return_types.svd(U, S, Vh.mT)
+
+
+def _check_qr_mode(mode):
+    if mode not in ('reduced', 'complete', 'r'):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+
+
+class Qr(Primitive):
+    _name = 'LinalgQrBackward0'
+
+    def forward(ctx, xp, A, mode):
+        ctx.mode = mode
+        if mode == 'r':
+            R = xp.linalg.qr(A, mode='r')
+            Q = xp.empty((0,), A.dtype)
+        else:
+            Q, R = xp.linalg.qr(A, mode=mode)
+        ctx.save_for_backward(Q, R)
+        return Q, R
+
+    def backward(ctx, gQ, gR):
+        Q, R = ctx.saved_tensors
+        if ctx.mode == 'r':
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you are "
+                               "going to differentiate through linalg.qr.")
+        m, n = Q._data.shape[-2], R._data.shape[-1]
+        if ctx.mode == 'complete' and m > n:
+            raise RuntimeError('The QR decomposition is not differentiable when mode=\'complete\' '
+                               'and nrows > ncols.')
+        hq, hr = _nonzero(gQ), _nonzero(gR)
+        if not hq and not hr:
+            return None, None
+        if hq:
+            gA = gR.matmul(R.mT) - Q.mT.matmul(gQ) if hr else -Q.mT.matmul(gQ)
+        else:
+            gA = gR.matmul(R.mT)
+        if m >= n:
+            gA = Q.matmul(_triu(gA) + _triu(gA, 1).mT)
+            if hq:
+                gA = gA + gQ
+            return solve(R.mT, gA, left=False), None
+        Y = -gA
+        gA = Q.matmul(_tril(Y - Y.mT))
+        gA = solve(R[..., :m].mT, gA, left=False)
+        gA = gA.matmul(_eye(m, n, gA))
+        if hr:
+            gA = gA + Q.matmul(gR)
+        return gA, None
+
+
+def linalg_qr(A, mode='reduced', *, out=None):
+    """QR factorisation ``A = Q R``: mode 'reduced' (default), 'complete' or 'r' (R only, Q
+    empty)."""
+    _check_qr_mode(mode)
+    _check_matrix(A, 'linalg.qr')
+    _check_float(A, 'linalg.qr')
+    from .. import return_types
+    return return_types.linalg_qr(Qr.apply(A, mode))
+
+
+def _torch_qr(input, some=True, *, out=None):
+    from .. import return_types
+    return return_types.qr(tuple(linalg_qr(input, 'reduced' if some else 'complete')))
+
+
+class Eigh(Primitive):
+    _name = 'LinalgEighBackward0'
+
+    def forward(ctx, xp, A, UPLO):
+        w, V = xp.linalg.eigh(A, UPLO=UPLO)
+        ctx.save_for_backward(w, V)
+        return w, V
+
+    def backward(ctx, gL, gV):
+        L, V = ctx.saved_tensors
+        if not _nonzero(gV):
+            return (V * gL.unsqueeze(-2)).matmul(V.mT), None
+        n = L._data.shape[-1]
+        VhgV = V.mT.matmul(gV)
+        VhgV = 0.5 * (VhgV - VhgV.mT)
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(n, n, L)
+        ret = VhgV / E + _diag_embed(gL)
+        return V.matmul(ret.matmul(V.mT)), None
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ('L', 'U'):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A, UPLO='L', *, out=None):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices, reading the
+    lower (``UPLO='L'``) or upper triangle."""
+    _check_square(A, 'linalg.eigh')
+    _check_uplo(UPLO)
+    if A._data.dtype.kind not in 'fc':
+        raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{_tname(A.dtype)}\'')
+    from .. import return_types
+    return return_types.linalg_eigh(Eigh.apply(A, UPLO))
+
+
+def eigvalsh(A, UPLO='L', *, out=None):
+    """Eigenvalues (ascending) of symmetric matrices."""
+    _check_square(A, 'linalg.eigvalsh')
+    _check_uplo(UPLO)
+    if A._data.dtype.kind not in 'fc':
+        raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{_tname(A.dtype)}\'')
+    from ..autograd.grad_mode import _state
+    if A._rg and _state[0]:
+        return _out(Eigh.apply(A, UPLO)[0], out)
+    d = A._data
+    return _out(_wrap(_xp(d).linalg.eigvalsh(d, UPLO=UPLO)), out)
+
+
+def _tolerances(A, atol, rtol):
+    if isinstance(atol, Tensor):
+        atol = atol.item()
+    if isinstance(rtol, Tensor):
+        rtol = rtol.item()
+    d = A._data
+    if rtol is None:
+        rtol = (np.finfo(d.dtype).eps * max(d.shape[-2:])
+                if atol is None or atol <= 0 else 0.0)
+    return (0.0 if atol is None else float(atol)), float(rtol)
+
+
+class Pinv(Primitive):
+    _name = 'LinalgPinvBackward0'
+
+    def forward(ctx, xp, A, atol, rtol, hermitian):
+        if hermitian:
+            w, V = xp.linalg.eigh(A)
+            aw = xp.abs(w)
+            tol = xp.maximum(atol, rtol * aw.max(-1, keepdims=True)) if w.shape[-1] else atol
+            winv = xp.where(aw > tol, 1 / xp.where(aw > tol, w, 1), 0).astype(A.dtype)
+            r = xp.matmul(V * winv[..., None, :], V.swapaxes(-1, -2))
+        else:
+            U, S, Vh = xp.linalg.svd(A, full_matrices=False)
+            tol = xp.maximum(atol, rtol * S[..., :1]) if S.shape[-1] else atol
+            sinv = xp.where(S > tol, 1 / xp.where(S > tol, S, 1), 0).astype(A.dtype)
+            r = xp.matmul(Vh.swapaxes(-1, -2) * sinv[..., None, :], U.swapaxes(-1, -2))
+        r = r.astype(A.dtype, copy=False)
+        ctx.save_for_backward(A, r)
+        return r
+
+    def backward(ctx, g):
+        A, P = ctx.saved_tensors
+        m, n = A._data.shape[-2:]
+        Ph, gh = P.mT, g.mT
+        if m <= n:
+            K = gh.matmul(P)
+            KPh = K.matmul(Ph)
+            gA = (-(P.matmul(K)).mT + KPh - A.matmul(P).matmul(KPh)
+                  + Ph.matmul(P).matmul(gh - K.matmul(A)))
+        else:
+            K = P.matmul(gh)
+            PhK = Ph.matmul(K)
+            gA = (-(K.matmul(P)).mT + (gh - A.matmul(K)).matmul(P).matmul(Ph)
+                  + PhK - PhK.matmul(P).matmul(A))
+        return gA, None, None, None
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Moore-Penrose pseudo-inverse from the SVD (eigh when ``hermitian``); singular values
+    below ``max(atol, rtol * s_max)`` count as zero (PyTorch's default rtol is
+    ``eps * max(m, n)``)."""
+    if A._data.ndim < 2 or A._data.dtype.kind not in 'fc':
+        raise RuntimeError(f'linalg.pinv({_tname(A.dtype)}{{{list(A._data.shape)}}}): expected a '
+                           'tensor with 2 or more dimensions of float, double, cfloat or cdouble '
+                           'types')
+    atol, rtol = _tolerances(A, atol, rtol)
+    return _out(Pinv.apply(A, atol, rtol, bool(hermitian)), out)
+
+
+def pinverse(input, rcond=1e-15):
+    """``torch.pinverse``: ``linalg.pinv(input, rtol=rcond)``."""
+    return pinv(input, rtol=rcond)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Number of singular values (|eigenvalues| when ``hermitian``) above
+    ``max(atol, rtol * s_max)``, as int64."""
+    if A._data.dtype.kind not in 'fc':
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    _check_matrix(A, 'linalg.matrix_rank')
+    atol, rtol = _tolerances(A, atol, rtol)
+    d = A._data
+    xp = _xp(d)
+    S = xp.abs(xp.linalg.eigvalsh(d)) if hermitian else xp.linalg.svd(d, compute_uv=False)
+    if S.shape[-1] == 0:
+        return _out(_wrap(xp.zeros(S.shape[:-1], np.int64)), out)
+    tol = xp.maximum(atol, rtol * S.max(-1, keepdims=True))
+    return _out(_wrap(xp.sum(S > tol, -1).astype(np.int64)), out)
+
+
+def matrix_power(A, n, *, out=None):
+    """``A`` multiplied by itself ``n`` times (identity for 0, powers of the inverse for n < 0)."""
+    _check_square(A, 'linalg.matrix_power')
+    if n == 0:
+        k = A._data.shape[-1]
+        I = _eye(k, k, A)
+        return _out(I.expand(A._data.shape).clone() if A._data.ndim > 2 else I, out)
+    if n < 0:
+        A, n = inv(A), -n
+    result, base = None, A
+    while n:
+        if n & 1:
+            result = base if result is None else result.matmul(base)
+        n >>= 1
+        if n:
+            base = base.matmul(base)
+    return _out(result, out)
+
+
+def multi_dot(tensors, *, out=None):
+    """Product of a chain of matrices; the first / last may be 1-D (row / column vector)."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f'multi_dot(): expected at least 2 tensors but got {len(tensors)}')
+    for i, t in enumerate(tensors):
+        nd = t._data.ndim
+        if (0 < i < len(tensors) - 1 and nd != 2) or nd not in (1, 2):
+            raise RuntimeError(f'multi_dot(): tensor {i} must be 2D but got {nd}D')
+    r = tensors[0]
+    for t in tensors[1:]:
+        r = matmul(r, t)
+    return _out(r, out)
+
+
+# ----------------------------------------------------------------------------- exports
+
+_FUNCS = {'mm': mm, 'matmul': matmul, 'bmm': bmm, 'mv': mv, 'dot': dot, 'vdot': vdot,
+          'addmm': addmm, 'addmv': addmv, 'baddbmm': baddbmm, 'addbmm': addbmm,
+          'outer': outer, 'ger': ger, 'inner': inner, 'kron': kron, 'cross': cross,
+          'trace': trace, 'det': det, 'logdet': logdet, 'slogdet': _torch_slogdet,
+          'inverse': inv, 'svd': _torch_svd, 'qr': _torch_qr, 'cholesky': _torch_cholesky,
+          'pinverse': pinverse, 'norm': norm, 'matrix_power': matrix_power}
+# functions of the top-level namespace that are not Tensor methods
+_TOP = {'einsum': einsum, 'tensordot': tensordot, 'chain_matmul': lambda *m: multi_dot(m)}
+
+_METHODS = dict(_FUNCS, __matmul__=matmul, __rmatmul__=_rmatmul,
+                addmm_=lambda self, m1, m2, *, beta=1, alpha=1:
+                inplace_fn(self, addmm, m1, m2, beta=beta, alpha=alpha),
+                addmv_=lambda self, m, v, *, beta=1, alpha=1:
+                inplace_fn(self, addmv, m, v, beta=beta, alpha=alpha),
+                baddbmm_=lambda self, b1, b2, *, beta=1, alpha=1:
+                inplace_fn(self, baddbmm, b1, b2, beta=beta, alpha=alpha),
+                addbmm_=lambda self, b1, b2, *, beta=1, alpha=1:
+                inplace_fn(self, addbmm, b1, b2, beta=beta, alpha=alpha),
+                cross=lambda self, other, dim=None: cross(self, other, dim))
+bind(_METHODS)
+globals().update(_TOP)
+svd, qr, cholesky, slogdet, inverse = _torch_svd, _torch_qr, _torch_cholesky, _torch_slogdet, inv
+__all__ = list(_FUNCS) + list(_TOP)
+
