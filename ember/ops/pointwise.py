@@ -1,15 +1,100 @@
 """Pointwise ops: arithmetic, math functions, comparisons, logical and bitwise ops.
 
 Each primitive's forward (on arrays, through ``xp``) sits beside its backward (on Tensors).
+Type promotion follows PyTorch (``promote2``); Python scalars are "weak" operands: an int
+scalar is wrapped into an integer tensor's dtype (``uint8_tensor - 1`` wraps like C), and a
+float scalar against a half tensor is computed in float32 as PyTorch's CPU kernels do.
+NumPy bools (``np.bool_``) are read as floats, as PyTorch's argument parser does.
 """
 import builtins
 import math
+import numbers
 
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap, bind
-from ._util import Primitive, promote2, float_input, inplace, inplace_fn, to_dtype, as_tensor_like
+from ..autograd.grad_mode import _state
+from ._util import Primitive, promote2, float_input, inplace, inplace_fn, to_dtype, _tname as _tn
+
+_PYNUM = (int, float)
+_IRANGE = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+           for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
+_HALF = {np.dtype(np.float16)}
+if _dtype._BF16 is not None:
+    _HALF.add(_dtype._BF16)
+_F32 = np.dtype(np.float32)
+
+
+def _prep(x, y):
+    """Operands of a binary kernel as PyTorch sees them.
+
+    Returns ``(x, y, cast)``: a Python int against an integer array is wrapped into that
+    dtype (C cast); a Python float against a half array makes the op run in float32, and
+    ``cast`` is then the dtype to round the result back to (else None).
+    """
+    tx, ty = type(x), type(y)
+    sx = tx is int or tx is float
+    if not (sx or ty is int or ty is float):
+        return x, y, None
+    arr, s = (y, x) if sx else (x, y)
+    dt = arr.dtype
+    cast = None
+    if type(s) is int:
+        r = _IRANGE.get(dt)
+        if r is not None and not r[0] <= s <= r[1]:
+            s = np.array(s).astype(dt)[()]
+    elif dt in _HALF:
+        arr = arr.astype(_F32)
+        cast = dt
+    return (s, arr, cast) if sx else (arr, s, cast)
+
+
+def _done(r, cast):
+    return r if cast is None else r.astype(cast)
+
+
+def _xp(a):
+    return np if type(a) is np.ndarray else __import__('cupy')
+
+
+def _zero(g):
+    """Zeros like ``g`` (PyTorch's gradient of piecewise-constant ops)."""
+    return _wrap(_xp(g._data).zeros_like(g._data))
+
+
+def _notimpl(name, t):
+    """PyTorch's error for a kernel that has no implementation for a dtype."""
+    dt = t.dtype if isinstance(t, Tensor) else t
+    return NotImplementedError(f'"{name}" not implemented for \'{_tn(dt)}\'')
+
+
+def _kind(x):
+    return x._data.dtype.kind if isinstance(x, Tensor) else None
+
+
+def _bin(input, other):
+    """Promote a (tensor|scalar, tensor|scalar) pair; returns ``(a, b)`` in the original order,
+    Tensors converted to the result dtype and scalars kept as Python numbers."""
+    if type(other) is np.bool_:
+        other = builtins.float(other)
+    if isinstance(input, Tensor):
+        return promote2(input, other)
+    if type(input) is np.bool_:
+        input = builtins.float(input)
+    elif isinstance(input, np.generic):
+        input = input.item()
+    if isinstance(other, Tensor) and isinstance(input, numbers.Number):
+        b, a = promote2(other, input)
+        return a, b
+    return promote2(input, other)
+
+
+def _need_tensor(x, fn, name='other', pos=2):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                        f'{type(x).__name__}')
+
 
 # ---------------------------------------------------------------------------- arithmetic
 
@@ -17,9 +102,12 @@ from ._util import Primitive, promote2, float_input, inplace, inplace_fn, to_dty
 class Add(Primitive):
     def forward(ctx, xp, x, y, alpha=1):
         ctx.alpha = alpha
+        x, y, cast = _prep(x, y)
         if alpha != 1:
+            if type(alpha) is float and cast is None and getattr(y, 'dtype', None) in _HALF:
+                x, y, cast = x.astype(_F32), y.astype(_F32), y.dtype
             y = y * alpha
-        return xp.add(x, y)
+        return _done(xp.add(x, y), cast)
 
     def backward(ctx, g):
         return g, (g if ctx.alpha == 1 else g * ctx.alpha)
@@ -28,18 +116,27 @@ class Add(Primitive):
 class Sub(Primitive):
     def forward(ctx, xp, x, y, alpha=1):
         ctx.alpha = alpha
+        x, y, cast = _prep(x, y)
         if alpha != 1:
+            if type(alpha) is float and cast is None and getattr(y, 'dtype', None) in _HALF:
+                x, y, cast = x.astype(_F32), y.astype(_F32), y.dtype
             y = y * alpha
-        return xp.subtract(x, y)
+        return _done(xp.subtract(x, y), cast)
 
     def backward(ctx, g):
         return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
 
 
+def _rq(t):
+    return isinstance(t, Tensor) and t._rg
+
+
 class Mul(Primitive):
-    def forward(ctx, xp, x, y):
-        ctx.save_for_backward(x, y)
-        return xp.multiply(x, y)
+    # keep=1: save y (for x's gradient), 2: save x (for y's), 3: both, as PyTorch saves
+    def forward(ctx, xp, x, y, keep=3):
+        ctx.save_for_backward(x if keep & 2 else None, y if keep & 1 else None)
+        x, y, cast = _prep(x, y)
+        return _done(xp.multiply(x, y), cast)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
@@ -48,14 +145,15 @@ class Mul(Primitive):
 
 
 class Div(Primitive):
-    def forward(ctx, xp, x, y):
-        ctx.save_for_backward(x, y)
-        return xp.true_divide(x, y)
+    def forward(ctx, xp, x, y, keep=3):
+        ctx.save_for_backward(x if keep & 2 else None, y)
+        x, y, cast = _prep(x, y)
+        return _done(xp.true_divide(x, y), cast)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         gx = g / y if ctx._next[0] is not None else None
-        gy = -g * x / (y * y) if ctx._next[1] is not None else None
+        gy = -g * ((x / y) / y) if ctx._next[1] is not None else None
         return gx, gy
 
 
@@ -67,10 +165,205 @@ class Neg(Primitive):
         return -g
 
 
-class Pow(Primitive):
+def _check_alpha(a, b, alpha):
+    dt = a if isinstance(a, Tensor) else b
+    k = dt._data.dtype.kind
+    if isinstance(alpha, (bool, np.bool_)):
+        if k != 'b':
+            raise RuntimeError('Boolean alpha only supported for Boolean results.')
+    elif k in 'biu' and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError('For integral input tensors, argument alpha must not be a floating '
+                           'point number.')
+
+
+def _bool_alpha(a, b, alpha):
+    """bool + alpha * bool stays bool: alpha only says whether ``other`` counts."""
+    if builtins.bool(alpha):
+        return a, b, 1
+    return a, b * False if isinstance(b, Tensor) else False, 1
+
+
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` elementwise, with broadcasting and PyTorch's type promotion.
+
+    Args:
+        input, other: tensors or Python numbers (at least one a Tensor).
+        alpha: multiplier of ``other``; must be an int for integral results and a bool only
+            for bool results, as in PyTorch.
+    """
+    a, b = _bin(input, other)
+    if alpha != 1 or type(alpha) is not int:
+        _check_alpha(a, b, alpha)
+        if _kind(a if isinstance(a, Tensor) else b) == 'b':
+            a, b, alpha = _bool_alpha(a, b, alpha)
+    r = Add.apply(a, b, alpha=alpha) if alpha != 1 else Add.apply(a, b)
+    return _out(r, out)
+
+
+_SUB_BOOL = ('Subtraction, the `-` operator, with a bool tensor is not supported. If you are '
+             'trying to invert a mask, use the `~` or `logical_not()` operator instead.')
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other`` elementwise; PyTorch refuses bool operands."""
+    bi, bo = _is_bool(input), _is_bool(other)
+    if bi and bo and isinstance(input, Tensor) and isinstance(other, Tensor):
+        raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not '
+                           'supported. Use the `^` or `logical_xor()` operator instead.')
+    if bi or bo:
+        raise RuntimeError(_SUB_BOOL)
+    a, b = _bin(input, other)
+    if alpha != 1 or type(alpha) is not int:
+        _check_alpha(a, b, alpha)
+    r = Sub.apply(a, b, alpha=alpha) if alpha != 1 else Sub.apply(a, b)
+    return _out(r, out)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input`` (``torch.rsub``)."""
+    return sub(other, input if alpha == 1 else mul(input, alpha))
+
+
+def _is_bool(x):
+    return (isinstance(x, Tensor) and x._data.dtype.kind == 'b') or type(x) is bool
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product ``input * other`` (bool * bool is logical and)."""
+    a, b = _bin(input, other)
+    if _state[0]:
+        keep = (2 if _rq(b) else 0) | (1 if _rq(a) else 0)
+        if keep and keep != 3:
+            return _out(Mul.apply(a, b, keep=keep), out)
+    return _out(Mul.apply(a, b), out)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """``input / other``.
+
+    Args:
+        rounding_mode: None for true division (integer inputs give the default float dtype),
+            ``'trunc'`` to round toward zero, ``'floor'`` to round down (these keep integer
+            dtypes; integer division by zero raises ``RuntimeError: ZeroDivisionError``).
+    """
+    if rounding_mode is None:
+        a, b = _bin(input, other)
+        ka, kb = _kind(a), _kind(b)
+        if (ka is None or ka in 'biu') and (kb is None or kb in 'biu'):
+            d = _dtype.get_default_dtype()
+            a = a.to(d) if ka is not None else a
+            b = b.to(d) if kb is not None else b
+        if _state[0] and not _rq(b) and _rq(a):
+            return _out(Div.apply(a, b, keep=1), out)
+        return _out(Div.apply(a, b), out)
+    if rounding_mode == 'trunc':
+        a, b = _bin(input, other)
+        _no_bool(a, b, 'div_trunc_cpu')
+        return _out(TruncDivide.apply(a, b), out)
+    if rounding_mode == 'floor':
+        a, b = _bin(input, other)
+        _no_bool(a, b, 'div_floor_cpu')
+        return _out(DivFloor.apply(a, b), out)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{rounding_mode}'")
+
+
+divide = div
+
+
+def true_divide(input, other, *, out=None):
+    """``div(input, other)`` (true division)."""
+    return div(input, other, out=out)
+
+
+def _no_bool(a, b, name):
+    t = a if isinstance(a, Tensor) else b
+    if t._data.dtype.kind == 'b':
+        raise _notimpl(name, t)
+
+
+def _has_zero(xp, y):
+    return builtins.bool((xp.asarray(y) == 0).any())
+
+
+def _int_zero_check(xp, x, y):
+    if getattr(x, 'dtype', getattr(y, 'dtype', None)).kind in 'iu' and _has_zero(xp, y):
+        raise RuntimeError('ZeroDivisionError')
+
+
+class DivFloor(Primitive):
+    """``div(rounding_mode='floor')``: a zero gradient, as PyTorch's."""
     def forward(ctx, xp, x, y):
-        out = xp.power(x, y)
-        ctx.save_for_backward(x, y, out)
+        x, y, cast = _prep(x, y)
+        _int_zero_check(xp, x, y)
+        return _done(xp.floor_divide(x, y), cast)
+
+    def backward(ctx, g):
+        return _zero(g), _zero(g)
+
+
+class FloorDivide(DivFloor):
+    """``floor_divide`` / ``//``: PyTorch defines no derivative for it."""
+    def backward(ctx, g):
+        raise RuntimeError('derivative for aten::floor_divide is not implemented')
+
+
+class TruncDivide(Primitive):
+    def forward(ctx, xp, x, y):
+        x, y, cast = _prep(x, y)
+        _int_zero_check(xp, x, y)
+        dt = getattr(x, 'dtype', None) or y.dtype
+        if dt.kind in 'iu':
+            q = xp.floor_divide(x, y)
+            fix = (xp.remainder(x, y) != 0) & ((xp.asarray(x) < 0) != (xp.asarray(y) < 0))
+            return q + fix.astype(q.dtype)
+        return _done(xp.trunc(xp.true_divide(x, y)), cast)
+
+    def backward(ctx, g):
+        return _zero(g), _zero(g)
+
+
+def floor_divide(input, other, *, out=None):
+    """``floor(input / other)`` elementwise (the ``//`` operator; ``div(rounding_mode='floor')``)."""
+    a, b = _bin(input, other)
+    _no_bool(a, b, 'div_floor_cpu')
+    return _out(FloorDivide.apply(a, b), out)
+
+
+def neg(input, *, out=None):
+    """``-input``; PyTorch refuses bool tensors."""
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Negation, the `-` operator, on a bool tensor is not supported. If you '
+                           'are trying to invert a mask, use the `~` or `logical_not()` operator '
+                           'instead.')
+    return _out(Neg.apply(input), out)
+
+
+negative = neg
+
+
+class Pow(Primitive):
+    # keep_out: save the result (only the exponent's gradient needs it)
+    def forward(ctx, xp, x, y, keep_out=True):
+        x0, y0 = x, y
+        x, y, cast = _prep(x, y)
+        ya = getattr(y, 'dtype', None)
+        if ya is not None and ya.kind in 'iu' and getattr(x, 'dtype', ya).kind in 'iu':
+            neg = y < 0
+            if builtins.bool(neg.any()):   # integer ** negative integer: 1, -1 or 0, as PyTorch
+                xa = xp.asarray(x, dtype=ya) if not hasattr(x, 'dtype') else x
+                r = xp.power(xa, xp.where(neg, 0, y))
+                odd = (y & 1).astype(r.dtype)
+                special = xp.where(xa == 1, 1, xp.where(xa == -1, 1 - 2 * odd, 0)).astype(r.dtype)
+                return xp.where(neg, special, r)
+        out = _done(xp.power(x, y), cast)
+        ctx.save_for_backward(x0, y0, out if keep_out else None)
         return out
 
     def backward(ctx, g):
@@ -78,12 +371,49 @@ class Pow(Primitive):
         gx = gy = None
         if ctx._next[0] is not None:
             if isinstance(y, Tensor):
-                gx = g * y * where(y == 0, 0.0, x ** (y - 1)) if y.dtype.is_floating_point else g * y * x ** (y - 1)
+                gx = where(y == 0, 0.0, g * (y * pow(x, y - 1)))
+            elif y == 0:
+                gx = _zero(g)
             else:
-                gx = g * (y * x ** (y - 1)) if y != 0 else g * 0
+                gx = g * (y * pow(x, y - 1))
         if ctx._next[1] is not None:
-            gy = g * out * where(x == 0, 0.0, log(where(x == 0, 1.0, x)))
+            if isinstance(x, Tensor):
+                gy = g * where((x == 0) & (y >= 0), 0.0, out * log(x))
+            else:
+                lx = math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+                gy = g * (out * lx)
+                if x == 0:
+                    gy = where(y >= 0, 0.0, gy)
         return gx, gy
+
+
+def pow(input, exponent, *, out=None):
+    """``input ** exponent`` elementwise; either may be a Python number.
+
+    Integers to negative integer powers raise for scalar exponents (PyTorch's
+    ``RuntimeError``); with tensor exponents they give 1, -1 or 0 as PyTorch does.
+    """
+    a, b = _bin(input, exponent)
+    t = a if isinstance(a, Tensor) else b
+    k = t._data.dtype.kind
+    if k == 'b':
+        if isinstance(a, Tensor) and type(b) is bool:   # x ** True is x; x ** False is ones
+            return _out(a.clone() if b else a.new_ones(a.shape), out)
+        raise _notimpl('pow', t)
+    if k in 'iu' and type(b) is int:
+        _int_in_range(b, t._data.dtype)
+        if b < 0:
+            raise RuntimeError('Integers to negative integer powers are not allowed.')
+    if not _rq(b):
+        return _out(Pow.apply(a, b, keep_out=False), out)
+    return _out(Pow.apply(a, b), out)
+
+
+
+def _int_in_range(v, dt):
+    lo, hi = _IRANGE[dt]
+    if not lo <= v <= hi:
+        raise RuntimeError(f'value cannot be converted to type {dt}_t without overflow')
 
 
 class Abs(Primitive):
@@ -96,122 +426,10 @@ class Abs(Primitive):
         return g * sign(x)
 
 
-def add(input, other, *, alpha=1, out=None):
-    """``input + alpha * other`` with broadcasting and PyTorch's type promotion."""
-    a, b = promote2(input, other)
-    r = Add.apply(a, b, alpha=alpha) if alpha != 1 else Add.apply(a, b)
-    return _out(r, out)
-
-
-def sub(input, other, *, alpha=1, out=None):
-    """``input - alpha * other``."""
-    if _is_bool(input) and _is_bool(other):
-        raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
-                           'Use the `^` or `logical_xor()` operator instead.')
-    a, b = promote2(input, other)
-    r = Sub.apply(a, b, alpha=alpha) if alpha != 1 else Sub.apply(a, b)
-    return _out(r, out)
-
-
-def _is_bool(x):
-    return isinstance(x, Tensor) and x._data.dtype.kind == 'b' or isinstance(x, (bool, np.bool_))
-
-
-def mul(input, other, *, out=None):
-    """Elementwise product."""
-    a, b = promote2(input, other)
-    return _out(Mul.apply(a, b), out)
-
-
-def div(input, other, *, rounding_mode=None, out=None):
-    """``input / other``: true division (ints give the default float dtype), or rounded with
-    ``rounding_mode='trunc'|'floor'``."""
-    if rounding_mode is None:
-        a, b = promote2(input, other)
-        if a._data.dtype.kind in 'biu' and (not isinstance(b, Tensor) or b._data.dtype.kind in 'biu'):
-            a = a.to(_dtype.get_default_dtype())
-            if isinstance(b, Tensor):
-                b = b.to(_dtype.get_default_dtype())
-        return _out(Div.apply(a, b), out)
-    if rounding_mode == 'trunc':
-        return _out(_rounded_div(input, other, 'trunc'), out)
-    if rounding_mode == 'floor':
-        return _out(floor_divide(input, other), out)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                     f"'{rounding_mode}'")
-
-
-class FloorDivide(Primitive):
-    def forward(ctx, xp, x, y):
-        if xp.asarray(x).dtype.kind in 'iu' and _has_zero(xp, y):
-            raise RuntimeError('ZeroDivisionError')
-        return xp.floor_divide(x, y)
-
-    def backward(ctx, g):
-        return g * 0, None
-
-
-class TruncDivide(Primitive):
-    def forward(ctx, xp, x, y):
-        if x.dtype.kind in 'iu':
-            if _has_zero(xp, y):
-                raise RuntimeError('ZeroDivisionError')
-            q = xp.floor_divide(x, y)
-            fix = (xp.remainder(x, y) != 0) & ((x < 0) != (xp.asarray(y) < 0))
-            return q + fix.astype(q.dtype)
-        return xp.trunc(xp.true_divide(x, y))
-
-    def backward(ctx, g):
-        return g * 0, None
-
-
-def _has_zero(xp, y):
-    return bool(xp.any(xp.asarray(y) == 0))
-
-
-def _rounded_div(input, other, mode):
-    a, b = promote2(input, other)
-    return TruncDivide.apply(a, b)
-
-
-def floor_divide(input, other, *, out=None):
-    """``floor(input / other)`` elementwise (the ``//`` operator)."""
-    a, b = promote2(input, other)
-    return _out(FloorDivide.apply(a, b), out)
-
-
-def true_divide(input, other, *, out=None):
-    return div(input, other, out=out)
-
-
-def neg(input, *, out=None):
-    """``-input``."""
-    if input._data.dtype.kind == 'b':
-        raise RuntimeError('Negation, the `-` operator, on a bool tensor is not supported. If you '
-                           'are trying to invert a mask, use the `~` or `logical_not()` operator '
-                           'instead.')
-    return _out(Neg.apply(input), out)
-
-
-negative = neg
-
-
-def pow(input, exponent, *, out=None):
-    """``input ** exponent`` elementwise."""
-    if not isinstance(input, Tensor):
-        a, b = promote2(input, exponent)
-        return _out(Pow.apply(a, b), out)
-    if isinstance(exponent, Tensor):
-        a, b = promote2(input, exponent)
-    else:
-        a, b = promote2(input, exponent)
-        if a._data.dtype.kind in 'iu' and isinstance(b, int) and b < 0:
-            raise RuntimeError('Integers to negative integer powers are not allowed.')
-    return _out(Pow.apply(a, b), out)
-
-
 def abs(input, *, out=None):
-    """``|input|``."""
+    """``|input|`` elementwise (gradient ``sign(input)``: 0 at 0, as PyTorch)."""
+    if input._data.dtype.kind == 'b':
+        raise _notimpl('abs_cpu', input)
     return _out(Abs.apply(input), out)
 
 
@@ -222,13 +440,23 @@ def _out(r, out):
     """Honour an ``out=`` argument: copy the result into ``out`` (resized if needed)."""
     if out is None:
         return r
+    if r._rg and _state[0]:
+        raise RuntimeError('functions with out=... arguments don\'t support automatic '
+                           'differentiation, but one of the arguments requires grad.')
     from ._util import _write
     if out._data.shape != r._data.shape:
         if out._data.size != 0:
             import warnings
             warnings.warn('An output with one or more elements was resized since it had shape '
                           f'{list(out._data.shape)}, which does not match the required output shape '
-                          f'{list(r._data.shape)}. This behavior is deprecated.')
+                          f'{list(r._data.shape)}. This behavior is deprecated, and in a future '
+                          'PyTorch release outputs will not be resized unless they have zero '
+                          'elements. You can explicitly reuse an out tensor t by resizing it, '
+                          'inplace, to zero elements with t.resize_(0).')
+        src, dst = r.dtype, out.dtype
+        if src._cat > dst._cat:
+            raise RuntimeError(f"result type {_tn(src)} can't be cast to the desired output "
+                               f'type {_tn(dst)}')
         out._data = r._data.astype(out._data.dtype, copy=True)
     else:
         _write(out, r._data, None)
@@ -239,106 +467,164 @@ def _out(r, out):
 # ---------------------------------------------------------------------------- unary math
 
 
-class _Unary(Primitive):
-    """``y = f(x)``: subclasses give ``f`` (on arrays) and ``df(x, y, g)`` (on Tensors)."""
-    save = 'x'   # what backward needs: 'x', 'y' or 'xy'
+def _unary(name, f, df, save='x', floating=True, doc=None, no_bool=None, ints=True):
+    """Define a unary primitive ``name`` (``y = f(xp, x)``, gradient ``df(x, y, g)`` on
+    Tensors) and its function; returns the function (its primitive is ``fn.prim``).
 
-    def forward(ctx, xp, x):
-        y = ctx.f(xp, x)
-        s = ctx.save
-        if s == 'x':
+    floating: integer/bool inputs are computed in the default float dtype (exp, sin...).
+    no_bool: kernel name for PyTorch's NotImplementedError on bool inputs.
+    ints: False when integer inputs are refused too (frac).
+    """
+    if save == 'x':
+        def forward(ctx, xp, x):
             ctx.save_for_backward(x)
-        elif s == 'y':
+            return f(xp, x)
+
+        def backward(ctx, g):
+            return df(ctx.saved_tensors[0], None, g)
+    elif save == 'y':
+        def forward(ctx, xp, x):
+            y = f(xp, x)
             ctx.save_for_backward(y)
-        else:
-            ctx.save_for_backward(x, y)
-        return y
+            return y
 
-    def backward(ctx, g):
-        s = ctx.saved_tensors
-        if ctx.save == 'x':
-            return ctx.df(s[0], None, g)
-        if ctx.save == 'y':
-            return ctx.df(None, s[0], g)
-        return ctx.df(s[0], s[1], g)
+        def backward(ctx, g):
+            return df(None, ctx.saved_tensors[0], g)
+    else:
+        def forward(ctx, xp, x):
+            return f(xp, x)
 
-
-def _unary(name, f, df, save='x', floating=True, doc=None):
-    """Define a unary primitive ``name`` and its function; returns the function."""
-    cls = type(name.capitalize().replace('_', ''), (_Unary,),
-               {'f': staticmethod(f), 'df': staticmethod(df), 'save': save})
+        def backward(ctx, g):
+            return df(None, None, g)
+    cls = type(name.title().replace('_', ''), (Primitive,),
+               {'forward': forward, 'backward': backward})
 
     def fn(input, *, out=None):
-        x = float_input(input) if floating else input
-        return _out(cls.apply(x), out)
+        k = input._data.dtype.kind
+        if k in 'biu':
+            if floating:
+                input = float_input(input)
+            elif k == 'b' and no_bool:
+                raise _notimpl(no_bool, input)
+            elif not ints:
+                raise _notimpl(no_bool, input)
+        return _out(cls.apply(input), out)
     fn.__name__ = name
-    fn.__doc__ = doc or f'Elementwise ``{name}(input)``.'
+    fn.__qualname__ = name
+    fn.__doc__ = doc or f'Elementwise ``{name}(input)``; integer inputs give the default float dtype.'
     fn.prim = cls
     return fn
 
 
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
 exp = _unary('exp', lambda xp, x: xp.exp(x), lambda x, y, g: g * y, 'y', doc='``e ** input``.')
-exp2 = _unary('exp2', lambda xp, x: xp.exp2(x), lambda x, y, g: g * y * math.log(2.0), 'y')
+exp2 = _unary('exp2', lambda xp, x: xp.exp2(x), lambda x, y, g: g * (y * _LN2), 'y',
+              doc='``2 ** input``.')
 expm1 = _unary('expm1', lambda xp, x: xp.expm1(x), lambda x, y, g: g * (y + 1), 'y',
                doc='``exp(input) - 1``, accurate near 0.')
 log = _unary('log', lambda xp, x: xp.log(x), lambda x, y, g: g / x, doc='Natural logarithm.')
-log2 = _unary('log2', lambda xp, x: xp.log2(x), lambda x, y, g: g / (x * math.log(2.0)))
-log10 = _unary('log10', lambda xp, x: xp.log10(x), lambda x, y, g: g / (x * math.log(10.0)))
+log2 = _unary('log2', lambda xp, x: xp.log2(x), lambda x, y, g: g / (x * _LN2),
+              doc='Base-2 logarithm.')
+log10 = _unary('log10', lambda xp, x: xp.log10(x), lambda x, y, g: g / (x * _LN10),
+               doc='Base-10 logarithm.')
 log1p = _unary('log1p', lambda xp, x: xp.log1p(x), lambda x, y, g: g / (x + 1),
                doc='``log(1 + input)``, accurate near 0.')
-sqrt = _unary('sqrt', lambda xp, x: xp.sqrt(x), lambda x, y, g: g / (2 * y), 'y')
-rsqrt = _unary('rsqrt', lambda xp, x: 1 / xp.sqrt(x), lambda x, y, g: g * (-0.5) * y * y * y, 'y',
+sqrt = _unary('sqrt', lambda xp, x: xp.sqrt(x), lambda x, y, g: g / (2 * y), 'y',
+              doc='Square root (NaN for negative inputs; gradient inf at 0).')
+
+
+def _rsqrt_f(xp, x):
+    return xp.reciprocal(xp.sqrt(x))
+
+
+rsqrt = _unary('rsqrt', _rsqrt_f, lambda x, y, g: g * (-0.5 * y * y * y), 'y',
                doc='``1 / sqrt(input)``.')
-sin = _unary('sin', lambda xp, x: xp.sin(x), lambda x, y, g: g * cos(x))
-cos = _unary('cos', lambda xp, x: xp.cos(x), lambda x, y, g: -g * sin(x))
-tan = _unary('tan', lambda xp, x: xp.tan(x), lambda x, y, g: g * (1 + y * y), 'y')
-asin = _unary('asin', lambda xp, x: xp.arcsin(x), lambda x, y, g: g * rsqrt(1 - x * x))
-acos = _unary('acos', lambda xp, x: xp.arccos(x), lambda x, y, g: -g * rsqrt(1 - x * x))
-atan = _unary('atan', lambda xp, x: xp.arctan(x), lambda x, y, g: g / (1 + x * x))
-sinh = _unary('sinh', lambda xp, x: xp.sinh(x), lambda x, y, g: g * cosh(x))
-cosh = _unary('cosh', lambda xp, x: xp.cosh(x), lambda x, y, g: g * sinh(x))
+sin = _unary('sin', lambda xp, x: xp.sin(x), lambda x, y, g: g * cos(x), doc='Sine.')
+cos = _unary('cos', lambda xp, x: xp.cos(x), lambda x, y, g: -g * sin(x), doc='Cosine.')
+tan = _unary('tan', lambda xp, x: xp.tan(x), lambda x, y, g: g * (1 + y * y), 'y', doc='Tangent.')
+asin = _unary('asin', lambda xp, x: xp.arcsin(x), lambda x, y, g: g * rsqrt(1 - x * x),
+              doc='Inverse sine.')
+acos = _unary('acos', lambda xp, x: xp.arccos(x), lambda x, y, g: -g * rsqrt(1 - x * x),
+              doc='Inverse cosine.')
+atan = _unary('atan', lambda xp, x: xp.arctan(x), lambda x, y, g: g / (1 + x * x),
+              doc='Inverse tangent.')
+sinh = _unary('sinh', lambda xp, x: xp.sinh(x), lambda x, y, g: g * cosh(x), doc='Hyperbolic sine.')
+cosh = _unary('cosh', lambda xp, x: xp.cosh(x), lambda x, y, g: g * sinh(x),
+              doc='Hyperbolic cosine.')
 tanh = _unary('tanh', lambda xp, x: xp.tanh(x), lambda x, y, g: g * (1 - y * y), 'y',
               doc='Hyperbolic tangent.')
-asinh = _unary('asinh', lambda xp, x: xp.arcsinh(x), lambda x, y, g: g * rsqrt(x * x + 1))
-acosh = _unary('acosh', lambda xp, x: xp.arccosh(x), lambda x, y, g: g * rsqrt(x * x - 1))
-atanh = _unary('atanh', lambda xp, x: xp.arctanh(x), lambda x, y, g: g / (1 - x * x))
+asinh = _unary('asinh', lambda xp, x: xp.arcsinh(x), lambda x, y, g: g * rsqrt(x * x + 1),
+               doc='Inverse hyperbolic sine.')
+acosh = _unary('acosh', lambda xp, x: xp.arccosh(x), lambda x, y, g: g * rsqrt(x * x - 1),
+               doc='Inverse hyperbolic cosine.')
+atanh = _unary('atanh', lambda xp, x: xp.arctanh(x), lambda x, y, g: g / (1 - x * x),
+               doc='Inverse hyperbolic tangent.')
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 
 
 def _sigmoid(xp, x):
-    # one exp, no overflow: exp(-|x|) never overflows
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    # one exp, no overflow: exp(-|x|) never overflows; half inputs are computed in float32
+    xf = x.astype(_F32) if x.dtype in _HALF else x
+    e = xp.exp(-xp.abs(xf))
+    r = 1 / (1 + e)
+    return xp.where(xf >= 0, r, e * r).astype(x.dtype, copy=False)
 
 
-sigmoid = _unary('sigmoid', _sigmoid, lambda x, y, g: g * y * (1 - y), 'y',
-                 doc='``1 / (1 + exp(-input))``.')
+sigmoid = _unary('sigmoid', _sigmoid, lambda x, y, g: g * ((1 - y) * y), 'y',
+                 doc='``1 / (1 + exp(-input))``, computed without overflow.')
 
 
 def _relu_f(xp, x):
-    return xp.maximum(x, 0, dtype=x.dtype) if x.dtype.kind != 'b' else x.copy()
+    return xp.maximum(x, 0)
 
 
-relu = _unary('relu', _relu_f, lambda x, y, g: g * (y > 0), 'y', floating=False,
-              doc='``max(input, 0)``.')
+def relu(input, *, out=None):
+    """``max(input, 0)``; the gradient at 0 is 0, as PyTorch's."""
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Boolean inputs not supported for relu')
+    return _out(_Relu.apply(input), out)
+
+
+class _Relu(Primitive):
+    _name = 'ReluBackward0'
+
+    def forward(ctx, xp, x):
+        y = xp.maximum(x, x.dtype.type(0))
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return where(y <= 0, 0.0, g)
+
+
+relu.prim = _Relu
 
 
 def _sign_f(xp, x):
-    return xp.sign(x) if x.dtype.kind != 'b' else x.copy()
+    if x.dtype.kind == 'b':
+        return x.copy()
+    if x.dtype.kind == 'u':
+        return (x > 0).astype(x.dtype)
+    # (0 < x) - (x < 0): NaN and -0.0 give 0, as PyTorch's kernel
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
-sign = _unary('sign', _sign_f, lambda x, y, g: g * 0, floating=False, doc='-1, 0 or 1 by sign.')
+sign = _unary('sign', _sign_f, lambda x, y, g: _zero(g), None, floating=False,
+              doc='-1, 0 or 1 by the sign of each element (0 for NaN, as PyTorch on CPU).')
 sgn = sign
 
 
-def _rounding(name, f):
-    return _unary(name, lambda xp, x: f(xp)(x) if x.dtype.kind in 'fcV' else x.copy(),
-                  lambda x, y, g: g * 0, floating=False)
+def _rounding(name, f, kernel):
+    return _unary(name, lambda xp, x: f(xp)(x) if x.dtype.kind not in 'iu' else x.copy(),
+                  lambda x, y, g: _zero(g), None, floating=False, no_bool=kernel,
+                  doc=f'``{name}(input)`` elementwise; integer inputs are returned unchanged.')
 
 
-floor = _rounding('floor', lambda xp: xp.floor)
-ceil = _rounding('ceil', lambda xp: xp.ceil)
-trunc = _rounding('trunc', lambda xp: xp.trunc)
+floor = _rounding('floor', lambda xp: xp.floor, 'floor_vml_cpu')
+ceil = _rounding('ceil', lambda xp: xp.ceil, 'ceil_vml_cpu')
+trunc = _rounding('trunc', lambda xp: xp.trunc, 'trunc_vml_cpu')
 fix = trunc
 
 
@@ -346,92 +632,112 @@ def _frac_f(xp, x):
     return x - xp.trunc(x)
 
 
-frac = _unary('frac', _frac_f, lambda x, y, g: g, floating=False,
-              doc='``input - trunc(input)``.')
+frac = _unary('frac', _frac_f, lambda x, y, g: g, None, floating=False, no_bool='frac_cpu',
+              ints=False, doc='``input - trunc(input)`` (floating inputs only).')
 
 
 class Round(Primitive):
     def forward(ctx, xp, x, decimals=0):
-        if x.dtype.kind not in 'fcV':
+        if x.dtype.kind in 'iu':
             return x.copy()
         if decimals == 0:
-            return xp.round(x)
-        return xp.round(x, decimals)
+            return xp.rint(x)
+        # PyTorch's kernel: nearbyint(x * 10**d) / 10**d in float32 opmath (d < 0: / then *)
+        xf = x.astype(_F32) if x.dtype in _HALF else x
+        ten = xf.dtype.type(10.0 ** builtins.abs(decimals))
+        r = xp.rint(xf * ten) / ten if decimals > 0 else xp.rint(xf / ten) * ten
+        return r.astype(x.dtype, copy=False)
 
     def backward(ctx, g):
-        return g * 0
+        return _zero(g)
 
 
 def round(input, *, decimals=0, out=None):
-    """Round half to even, to ``decimals`` places (``torch.round``)."""
+    """Round half to even, to ``decimals`` decimal places (``torch.round``)."""
+    k = input._data.dtype.kind
+    if k == 'b':
+        raise _notimpl('round_vml_cpu' if not decimals else 'round_cpu', input)
+    if k in 'iu' and decimals:
+        raise _notimpl('round_cpu', input)
     return _out(Round.apply(input, decimals=decimals) if decimals else Round.apply(input), out)
 
 
+round.prim = Round
+
+
 def square(input, *, out=None):
-    """``input * input``."""
+    """``input * input`` (bool inputs give int64, as ``pow(input, 2)`` does)."""
+    if input._data.dtype.kind == 'b':
+        input = input.to(_dtype.int64)
     return _out(mul(input, input), out)
 
 
 def reciprocal(input, *, out=None):
-    """``1 / input`` (ints give floats)."""
+    """``1 / input`` (integer inputs give the default float dtype)."""
     return _out(div(1.0, float_input(input)), out)
 
 
 def positive(input):
+    """``+input``: ``input`` itself; PyTorch refuses bool tensors."""
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('The `+` operator, on a bool tensor is not supported.')
     return input
 
 
-# special functions: erf, erfinv, lgamma, digamma come from scipy when present, else NumPy code
-def _special(name):
-    try:
-        import scipy.special as sp
-        return getattr(sp, name)
-    except ImportError:  # pragma: no cover
-        return None
-
-
-def _erf_f(xp, x):
-    if xp is np:
-        f = _special('erf')
-        if f is not None:
-            return f(x).astype(x.dtype, copy=False)
-        return np.vectorize(math.erf, otypes=[x.dtype])(x)
-    import cupyx.scipy.special as csp
-    return csp.erf(x)
-
-
+# special functions: erf, erfinv, lgamma, digamma come from SciPy on CPU, cupyx on GPU
 def _xsp(xp, name):
     if xp is np:
-        f = _special(name)
-        if f is None:
-            raise RuntimeError(f'ember.{name} on CPU needs SciPy (pip install scipy)')
-        return f
+        try:
+            import scipy.special as sp
+        except ImportError:  # pragma: no cover
+            if name == 'erf':
+                return np.vectorize(math.erf)
+            raise RuntimeError(f'ember.{name} on CPU needs SciPy (pip install scipy)') from None
+        return getattr(sp, name)
     import cupyx.scipy.special as csp
     return getattr(csp, name)
 
 
-def _keep(f):
-    return lambda xp, x: f(xp, x).astype(x.dtype, copy=False)
+def _sp(name):
+    def f(xp, x):
+        xf = x.astype(_F32) if x.dtype in _HALF else x
+        return _xsp(xp, name)(xf).astype(x.dtype, copy=False)
+    return f
 
 
-erf = _unary('erf', _erf_f, lambda x, y, g: g * (2 / math.sqrt(math.pi)) * exp(-x * x),
+def _digamma_f(xp, x):
+    r = _sp('digamma')(xp, x)
+    # PyTorch: digamma(+0) = -inf, digamma(-0) = +inf (SciPy gives the opposite / NaN)
+    z = x == 0
+    if builtins.bool(z.any()):
+        r = xp.where(z, xp.where(xp.signbit(x), xp.inf, -xp.inf).astype(r.dtype), r)
+    return r
+
+
+_SQPI = math.sqrt(math.pi)
+erf = _unary('erf', _sp('erf'), lambda x, y, g: g * ((2 / _SQPI) * exp(-x * x)),
              doc='Gauss error function.')
-erfc = _unary('erfc', _keep(lambda xp, x: _xsp(xp, 'erfc')(x)),
-              lambda x, y, g: g * (-2 / math.sqrt(math.pi)) * exp(-x * x))
-erfinv = _unary('erfinv', _keep(lambda xp, x: _xsp(xp, 'erfinv')(x)),
-                lambda x, y, g: g * (math.sqrt(math.pi) / 2) * exp(y * y), 'y',
-                doc='Inverse error function.')
-lgamma = _unary('lgamma', _keep(lambda xp, x: _xsp(xp, 'gammaln')(x)),
-                lambda x, y, g: g * digamma(x), doc='``log |Gamma(input)|``.')
-digamma = _unary('digamma', _keep(lambda xp, x: _xsp(xp, 'digamma')(x)),
-                 lambda x, y, g: g * polygamma(1, x), doc='``d/dx lgamma(input)``.')
+erfc = _unary('erfc', _sp('erfc'), lambda x, y, g: g * ((-2 / _SQPI) * exp(-x * x)),
+              doc='Complementary error function ``1 - erf(input)``.')
+erfinv = _unary('erfinv', _sp('erfinv'), lambda x, y, g: g * ((_SQPI / 2) * exp(y * y)), 'y',
+                doc='Inverse error function (inf at +-1, NaN outside [-1, 1]).')
+def _lgamma_f(xp, x):
+    r = _sp('gammaln')(xp, x)
+    return xp.where(xp.isneginf(x), xp.inf, r).astype(r.dtype, copy=False)
+
+
+lgamma = _unary('lgamma', _lgamma_f, lambda x, y, g: g * digamma(x),
+                doc='``log |Gamma(input)|``.')
+digamma = _unary('digamma', _digamma_f, lambda x, y, g: g * polygamma(1, x),
+                 doc='``d/dx lgamma(input)``.')
 
 
 class Polygamma(Primitive):
     def forward(ctx, xp, x, n=1):
         ctx.n = n
         ctx.save_for_backward(x)
-        return _xsp(xp, 'polygamma')(n, x).astype(x.dtype, copy=False)
+        xf = x.astype(_F32) if x.dtype in _HALF else x
+        return _xsp(xp, 'polygamma')(n, xf).astype(x.dtype, copy=False)
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
@@ -440,6 +746,8 @@ class Polygamma(Primitive):
 
 def polygamma(n, input, *, out=None):
     """The ``n``-th derivative of digamma."""
+    if n == 0:
+        return digamma(input, out=out)
     return _out(Polygamma.apply(float_input(input), n=n), out)
 
 
@@ -452,9 +760,11 @@ class Maximum(Primitive):
         return xp.maximum(x, y)
 
     def backward(ctx, g):
+        # PyTorch: ties split the gradient evenly; NaN sends it to both
         x, y = ctx.saved_tensors
-        m = (x > y).to(g.dtype) + (x == y).to(g.dtype) * 0.5
-        return g * m, g * (1 - m)
+        h = where(x == y, g / 2, g)
+        return (where(x < y, 0.0, h) if ctx._next[0] is not None else None,
+                where(x > y, 0.0, h) if ctx._next[1] is not None else None)
 
 
 class Minimum(Primitive):
@@ -464,88 +774,110 @@ class Minimum(Primitive):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        m = (x < y).to(g.dtype) + (x == y).to(g.dtype) * 0.5
-        return g * m, g * (1 - m)
+        h = where(x == y, g / 2, g)
+        return (where(x > y, 0.0, h) if ctx._next[0] is not None else None,
+                where(x < y, 0.0, h) if ctx._next[1] is not None else None)
 
 
 def maximum(input, other, *, out=None):
-    """Elementwise max; NaN propagates; the gradient is split evenly on ties."""
+    """Elementwise max of two tensors; NaN propagates; ties split the gradient evenly."""
     _need_tensor(other, 'maximum')
     return _out(Maximum.apply(*promote2(input, other)), out)
 
 
 def minimum(input, other, *, out=None):
-    """Elementwise min; NaN propagates; the gradient is split evenly on ties."""
+    """Elementwise min of two tensors; NaN propagates; ties split the gradient evenly."""
     _need_tensor(other, 'minimum')
     return _out(Minimum.apply(*promote2(input, other)), out)
 
 
-def _need_tensor(x, fn):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument 'other' (position 2) must be Tensor, not "
-                        f'{type(x).__name__}')
-
-
-class Fmax(Maximum):
+class Fmax(Primitive):
     def forward(ctx, xp, x, y):
         ctx.save_for_backward(x, y)
         return xp.fmax(x, y)
 
+    def backward(ctx, g):
+        # PyTorch: the whole gradient goes to ``input`` on ties and where ``other`` is NaN
+        x, y = ctx.saved_tensors
+        m = (x >= y) | isnan(y)
+        return where(m, g, 0.0), where(m, 0.0, g)
 
-class Fmin(Minimum):
+
+class Fmin(Primitive):
     def forward(ctx, xp, x, y):
         ctx.save_for_backward(x, y)
         return xp.fmin(x, y)
 
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        m = (x <= y) | isnan(y)
+        return where(m, g, 0.0), where(m, 0.0, g)
+
 
 def fmax(input, other, *, out=None):
-    """Elementwise max ignoring NaN."""
+    """Elementwise max ignoring NaN (NaN only where both are NaN)."""
+    _need_tensor(other, 'fmax')
     return _out(Fmax.apply(*promote2(input, other)), out)
 
 
 def fmin(input, other, *, out=None):
-    """Elementwise min ignoring NaN."""
+    """Elementwise min ignoring NaN (NaN only where both are NaN)."""
+    _need_tensor(other, 'fmin')
     return _out(Fmin.apply(*promote2(input, other)), out)
 
 
 class Fmod(Primitive):
     def forward(ctx, xp, x, y):
         ctx.save_for_backward(x, y)
-        if x.dtype.kind in 'iu' and _has_zero(xp, y):
-            raise RuntimeError('ZeroDivisionError')
+        _int_zero_check(xp, x, y)
+        x, y, _ = _prep_int(x, y)
         return xp.fmod(x, y)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         gy = None
         if ctx._next[1] is not None:
-            gy = -g * trunc(x / y)
+            gy = -g * div(x, y, rounding_mode='trunc')
         return g, gy
 
 
 class Remainder(Primitive):
     def forward(ctx, xp, x, y):
         ctx.save_for_backward(x, y)
-        if xp.asarray(x).dtype.kind in 'iu' and _has_zero(xp, y):
-            raise RuntimeError('ZeroDivisionError')
+        _int_zero_check(xp, x, y)
+        x, y, _ = _prep_int(x, y)
         return xp.remainder(x, y)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        if not isinstance(x, Tensor):   # remainder(Scalar, Tensor)
+            raise RuntimeError('derivative for aten::remainder is not implemented')
         gy = None
         if ctx._next[1] is not None:
-            gy = -g * floor(x / y)
+            gy = -g * div(x, y, rounding_mode='floor')
         return g, gy
 
 
+def _prep_int(x, y):
+    """Like ``_prep``, but a float scalar meets a half tensor in half (fmod, remainder)."""
+    if (type(x) is float or type(y) is float):
+        return x, y, None
+    return _prep(x, y)
+
+
 def fmod(input, other, *, out=None):
-    """C-style remainder: the result has the sign of ``input``."""
-    return _out(Fmod.apply(*promote2(input, other)), out)
+    """C-style remainder ``input - trunc(input / other) * other``: the sign of ``input``."""
+    _need_tensor(input, 'fmod', 'input', 1)
+    a, b = _bin(input, other)
+    _no_bool(a, b, 'fmod_cpu')
+    return _out(Fmod.apply(a, b), out)
 
 
 def remainder(input, other, *, out=None):
-    """Python-style remainder: the result has the sign of ``other``."""
-    return _out(Remainder.apply(*promote2(input, other)), out)
+    """Python-style remainder ``input - floor(input / other) * other``: the sign of ``other``."""
+    a, b = _bin(input, other)
+    _no_bool(a, b, 'remainder_cpu')
+    return _out(Remainder.apply(a, b), out)
 
 
 class Atan2(Primitive):
@@ -556,12 +888,15 @@ class Atan2(Primitive):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         d = x * x + y * y
-        return g * y / d, -g * x / d
+        return g * (y / d), g * (-x / d)
 
 
 def atan2(input, other, *, out=None):
-    """``atan(input / other)`` with the quadrant of (other, input)."""
-    a, b = promote2(float_input(input), other)
+    """``atan(input / other)`` in the quadrant of the point ``(other, input)``."""
+    _need_tensor(other, 'atan2')
+    a, b = promote2(input, other)
+    if a._data.dtype.kind in 'biu':
+        a, b = float_input(a), float_input(b)
     return _out(Atan2.apply(a, b), out)
 
 
@@ -576,17 +911,35 @@ class Hypot(Primitive):
 
     def backward(ctx, g):
         x, y, out = ctx.saved_tensors
-        return g * x / out, g * y / out
+        return g * (x / out), g * (y / out)
 
 
 def hypot(input, other, *, out=None):
-    return _out(Hypot.apply(*promote2(input, other)), out)
+    """``sqrt(input**2 + other**2)`` without overflow (floating tensors only)."""
+    _need_tensor(other, 'hypot')
+    a, b = promote2(input, other)
+    if a._data.dtype.kind in 'biu':
+        raise _notimpl('hypot_cpu', a)
+    return _out(Hypot.apply(a, b), out)
 
 
 class Lerp(Primitive):
     def forward(ctx, xp, x, end, weight):
         ctx.save_for_backward(x, end, weight)
-        return x + weight * (end - x)
+        dt = x.dtype
+        if dt in _HALF:
+            x, end = x.astype(_F32), end.astype(_F32)
+            if hasattr(weight, 'dtype'):
+                weight = weight.astype(_F32)
+        d = end - x
+        # PyTorch's formula: exact at weight 0 and 1
+        if hasattr(weight, 'dtype'):
+            r = xp.where(xp.abs(weight) < 0.5, x + weight * d, end - d * (1 - weight))
+        elif builtins.abs(weight) < 0.5:
+            r = x + weight * d
+        else:
+            r = end - d * (1 - weight)
+        return r.astype(dt, copy=False)
 
     def backward(ctx, g):
         x, end, w = ctx.saved_tensors
@@ -597,76 +950,121 @@ class Lerp(Primitive):
 
 
 def lerp(input, end, weight, *, out=None):
-    """``input + weight * (end - input)``."""
-    a, b = promote2(input, end)
+    """``input + weight * (end - input)``; ``end`` (and a tensor ``weight``) must have
+    ``input``'s floating dtype, as PyTorch requires."""
+    _need_tensor(end, 'lerp', 'end')
+    if input._data.dtype.kind in 'biu':
+        raise _notimpl('lerp_kernel_tensor' if isinstance(weight, Tensor) else
+                       'lerp_kernel_scalar', input)
+    dt = input.dtype
+    if end.dtype is not dt:
+        raise RuntimeError(f'expected dtype {_pyname(dt)} for `end` but got dtype '
+                           f'{_pyname(end.dtype)}')
     if isinstance(weight, Tensor):
-        return _out(Lerp.apply(a, b, weight), out)
-    return _out(Lerp.apply(a, b, float(weight)), out)
+        if weight.dtype is not dt:
+            if weight.ndim:
+                raise RuntimeError(f'expected dtype {_pyname(dt)} for `weight` but got dtype '
+                                   f'{_pyname(weight.dtype)}')
+            weight = weight.to(dt)
+        return _out(Lerp.apply(input, end, weight), out)
+    return _out(Lerp.apply(input, end, builtins.float(weight)), out)
+
+
+def _pyname(dt):
+    return {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
+            'bfloat16': 'c10::BFloat16'}.get(dt.name, dt.name)
 
 
 class Where(Primitive):
-    def forward(ctx, xp, cond, x, y):
+    def forward(ctx, xp, cond, x, y, dt=None):
         ctx.save_for_backward(cond)
-        return xp.where(cond, x, y)
+        r = xp.where(cond, x, y)
+        return r if dt is None else r.astype(dt, copy=False)
 
     def backward(ctx, g):
         cond, = ctx.saved_tensors
-        z = g.new_zeros(())
-        return None, where(cond, g, z), where(cond, z, g)
+        return (None, where(cond, g, 0.0) if ctx._next[1] is not None else None,
+                where(cond, 0.0, g) if ctx._next[2] is not None else None)
 
 
 def where(condition, input=None, other=None, *, out=None):
-    """``input`` where ``condition`` else ``other``; with one argument, ``nonzero(as_tuple=True)``."""
+    """``input`` where ``condition`` else ``other`` (either may be a Python number), with
+    PyTorch's type promotion; with only ``condition``, ``nonzero(condition, as_tuple=True)``."""
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if condition._data.dtype.kind != 'b':
-        raise RuntimeError(f'where expected condition to be a boolean tensor, but got a tensor with '
-                           f'dtype {condition.dtype}')
-    if isinstance(input, Tensor) or isinstance(other, Tensor):
-        ref = input if isinstance(input, Tensor) else other
-        dt = _dtype.result_type(input, other)
-        a = to_dtype(input, dt) if isinstance(input, Tensor) else _scalar(input, dt, ref)
-        b = to_dtype(other, dt) if isinstance(other, Tensor) else _scalar(other, dt, ref)
-    else:
-        dt = _dtype.result_type(input, other)
-        a, b = _scalar(input, dt, condition), _scalar(other, dt, condition)
-    return _out(Where.apply(condition, a, b), out)
+        raise RuntimeError(f'where expected condition to be a boolean tensor, but got a tensor '
+                           f'with dtype {_tn(condition.dtype)}')
+    if type(input) is np.bool_:
+        input = builtins.float(input)
+    if type(other) is np.bool_:
+        other = builtins.float(other)
+    ti, to = isinstance(input, Tensor), isinstance(other, Tensor)
+    if ti and to and input._data.dtype == other._data.dtype:
+        return _out(Where.apply(condition, input, other), out)
+    dt = _dtype.result_type(input, other)
+    a = to_dtype(input, dt) if ti else _scalar_of(input)
+    b = to_dtype(other, dt) if to else _scalar_of(other)
+    if ti or to:
+        return _out(Where.apply(condition, a, b, dt=None if ti and to else dt.np), out)
+    return _out(Where.apply(condition, a, b, dt=dt.np), out)
 
 
-def _scalar(v, dt, like):
-    t = as_tensor_like(v, like)
-    return t if t._data.dtype == dt.np else t.to(dt)
+def _scalar_of(v):
+    return v.item() if isinstance(v, np.generic) else v
 
 
 class Clamp(Primitive):
     def forward(ctx, xp, x, lo, hi):
         ctx.save_for_backward(x, lo, hi)
-        if lo is not None and hi is not None:
-            return xp.minimum(xp.maximum(x, lo), hi)
         if lo is not None:
-            return xp.maximum(x, lo)
-        return xp.minimum(x, hi)
+            x = xp.maximum(x, lo)
+        if hi is not None:
+            x = xp.minimum(x, hi)
+        return x
 
     def backward(ctx, g):
+        # PyTorch's clamp_backward and clamp_backward_min_max
         x, lo, hi = ctx.saved_tensors
         m = None
         if lo is not None:
             m = x >= lo
         if hi is not None:
             m = (x <= hi) if m is None else (m & (x <= hi))
-        gx = g * m
+        gx = where(m, g, 0.0) if ctx._next[0] is not None else None
         glo = ghi = None
         if isinstance(lo, Tensor) and ctx._next[1] is not None:
-            glo = g * (x < lo)
+            c = x < lo
+            if hi is not None:
+                c = c & (lo < hi)
+            glo = where(c, g, 0.0)
         if isinstance(hi, Tensor) and ctx._next[2] is not None:
-            ghi = g * (x > hi) * (~(x < lo) if lo is not None else 1)
+            c = x > hi
+            if lo is not None:
+                c = c | (hi < lo)
+            ghi = where(c, g, 0.0)
         return gx, glo, ghi
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    """Clip to ``[min, max]`` (either may be None; scalars or tensors)."""
+    """Clip ``input`` to ``[min, max]``: ``minimum(maximum(input, min), max)``.
+
+    Args:
+        min, max: both Python numbers or both tensors (either may be None, not both).
+            The result dtype promotes ``input`` with the bounds. The gradient passes
+            where ``min <= input <= max`` (bounds included), as in PyTorch.
+    """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if (isinstance(min, Tensor) and max is not None and not isinstance(max, Tensor)) or \
+            (isinstance(max, Tensor) and min is not None and not isinstance(min, Tensor)):
+        raise TypeError('clamp() received an invalid combination of arguments - got (Tensor, '
+                        f'min={type(min).__name__}, max={type(max).__name__}), but expected one '
+                        'of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, '
+                        'Tensor out = None)\n * (Tensor input, Number min = None, Number max = '
+                        'None, *, Tensor out = None)')
+    min, max = (_scalar_of(builtins.float(v) if type(v) is np.bool_ else v)
+                for v in (min, max))
     dt = _dtype.result_type(input, *(v for v in (min, max) if v is not None))
     x = to_dtype(input, dt)
     lo = _bound(min, dt, x)
@@ -679,18 +1077,24 @@ def _bound(v, dt, like):
         return None
     if isinstance(v, Tensor):
         return to_dtype(v, dt)
-    return v if dt.is_floating_point else builtins.int(v) if not isinstance(v, bool) else v
+    if dt.is_floating_point:
+        return like._data.dtype.type(v)
+    if dt.np.kind != 'b':
+        _int_in_range(builtins.int(v), dt.np)
+    return dt.np.type(v)
 
 
 clip = clamp
 
 
-def clamp_min(input, min):
-    return clamp(input, min=min)
+def clamp_min(input, min, *, out=None):
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min, out=out)
 
 
-def clamp_max(input, max):
-    return clamp(input, max=max)
+def clamp_max(input, max, *, out=None):
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max, out=out)
 
 
 # ---------------------------------------------------------------------------- comparisons, logic
@@ -701,55 +1105,86 @@ class _NoGrad(Primitive):
     differentiable = False
 
 
-def _cmp(name, ufunc):
-    cls = type(name.capitalize(), (_NoGrad,), {
-        'forward': lambda ctx, xp, x, y: getattr(xp, ufunc)(x, y)})
+def _binary_kernel(ufunc, prep=True):
+    def forward(ctx, xp, x, y):
+        if prep:
+            x, y, _ = _prep(x, y)
+        return getattr(xp, ufunc)(x, y)
+    return forward
+
+
+def _cmp(name, ufunc, doc):
+    cls = type(name.title().replace('_', ''), (_NoGrad,), {'forward': _binary_kernel(ufunc)})
 
     def fn(input, other, *, out=None):
-        a, b = promote2(input, other)
+        _need_tensor(input, name, 'input', 1)
+        a, b = _bin(input, other)
         return _out(cls.apply(a, b), out)
-    fn.__name__ = name
-    fn.__doc__ = f'Elementwise ``{name}`` comparison, a bool tensor.'
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-eq = _cmp('eq', 'equal')
-ne = _cmp('ne', 'not_equal')
-lt = _cmp('lt', 'less')
-le = _cmp('le', 'less_equal')
-gt = _cmp('gt', 'greater')
-ge = _cmp('ge', 'greater_equal')
+eq = _cmp('eq', 'equal', '``input == other`` elementwise, a bool tensor.')
+ne = _cmp('ne', 'not_equal', '``input != other`` elementwise, a bool tensor.')
+lt = _cmp('lt', 'less', '``input < other`` elementwise, a bool tensor.')
+le = _cmp('le', 'less_equal', '``input <= other`` elementwise, a bool tensor.')
+gt = _cmp('gt', 'greater', '``input > other`` elementwise, a bool tensor.')
+ge = _cmp('ge', 'greater_equal', '``input >= other`` elementwise, a bool tensor.')
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-logical_and = _cmp('logical_and', 'logical_and')
-logical_or = _cmp('logical_or', 'logical_or')
-logical_xor = _cmp('logical_xor', 'logical_xor')
+logical_and = _cmp('logical_and', 'logical_and', 'Elementwise logical AND (nonzero is True).')
+logical_or = _cmp('logical_or', 'logical_or', 'Elementwise logical OR (nonzero is True).')
+logical_xor = _cmp('logical_xor', 'logical_xor', 'Elementwise logical XOR (nonzero is True).')
 
 
-def _bitwise(name, ufunc):
-    cls = type(name.title().replace('_', ''), (_NoGrad,), {
-        'forward': lambda ctx, xp, x, y: getattr(xp, ufunc)(x, y)})
+def _shift_l(xp, x, y):
+    # PyTorch: shifting by a negative amount or by >= the bit width gives 0
+    x, y, _ = _prep(x, y)
+    xa, ya = xp.asarray(x), xp.asarray(y)
+    dt = xa.dtype if xa.ndim or not ya.ndim else ya.dtype
+    bits = dt.itemsize * 8
+    bad = (ya < 0) | (ya >= bits)
+    r = xp.left_shift(xa, xp.where(bad, 0, ya).astype(dt))
+    return xp.where(bad, dt.type(0), r).astype(dt, copy=False)
+
+
+def _shift_r(xp, x, y):
+    # PyTorch: shifting by a negative amount or by >= the bit width fills with the sign bit
+    x, y, _ = _prep(x, y)
+    xa, ya = xp.asarray(x), xp.asarray(y)
+    dt = xa.dtype if xa.ndim or not ya.ndim else ya.dtype
+    bits = dt.itemsize * 8
+    bad = (ya < 0) | (ya >= bits)
+    return xp.right_shift(xa, xp.where(bad, bits - 1, ya).astype(dt)).astype(dt, copy=False)
+
+
+def _bitwise(name, kernel, forward, doc):
+    cls = type(name.title().replace('_', ''), (_NoGrad,), {'forward': forward})
 
     def fn(input, other, *, out=None):
-        a, b = promote2(input, other)
-        if a._data.dtype.kind not in 'biu' or (isinstance(b, Tensor) and b._data.dtype.kind not in 'biu') \
-                or isinstance(b, float):
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_tname(a, b)}\'')
+        a, b = _bin(input, other)
+        t = a if isinstance(a, Tensor) else b
+        k = t._data.dtype.kind
+        if k not in 'biu' or (k == 'b' and 'shift' in kernel):
+            raise _notimpl(kernel, t)
         return _out(cls.apply(a, b), out)
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-def _tname(a, b):
-    from ._util import _tname as t
-    dt = a.dtype if a._data.dtype.kind not in 'biu' else (b.dtype if isinstance(b, Tensor) else _dtype.float32)
-    return t(dt)
-
-
-bitwise_and = _bitwise('bitwise_and', 'bitwise_and')
-bitwise_or = _bitwise('bitwise_or', 'bitwise_or')
-bitwise_xor = _bitwise('bitwise_xor', 'bitwise_xor')
-bitwise_left_shift = _bitwise('bitwise_left_shift', 'left_shift')
-bitwise_right_shift = _bitwise('bitwise_right_shift', 'right_shift')
+bitwise_and = _bitwise('bitwise_and', 'bitwise_and_cpu', _binary_kernel('bitwise_and'),
+                       'Elementwise bitwise AND of integer or bool tensors.')
+bitwise_or = _bitwise('bitwise_or', 'bitwise_or_cpu', _binary_kernel('bitwise_or'),
+                      'Elementwise bitwise OR of integer or bool tensors.')
+bitwise_xor = _bitwise('bitwise_xor', 'bitwise_xor_cpu', _binary_kernel('bitwise_xor'),
+                       'Elementwise bitwise XOR of integer or bool tensors.')
+bitwise_left_shift = _bitwise('bitwise_left_shift', 'lshift_cpu',
+                              lambda ctx, xp, x, y: _shift_l(xp, x, y),
+                              '``input << other``; shifts past the bit width give 0.')
+bitwise_right_shift = _bitwise('bitwise_right_shift', 'rshift_cpu',
+                               lambda ctx, xp, x, y: _shift_r(xp, x, y),
+                               '``input >> other`` (arithmetic for signed integers).')
 
 
 class LogicalNot(_NoGrad):
@@ -763,31 +1198,53 @@ class BitwiseNot(_NoGrad):
 
 
 def logical_not(input, *, out=None):
+    """Elementwise logical NOT (zero is False), a bool tensor."""
     return _out(LogicalNot.apply(input), out)
 
 
 def bitwise_not(input, *, out=None):
     """``~input``: bitwise NOT of integers, logical NOT of bools."""
     if input._data.dtype.kind not in 'biu':
-        raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{_tname(input, None)}\'')
+        raise _notimpl('bitwise_not_cpu', input)
     return _out(BitwiseNot.apply(input), out)
 
 
-def _unary_bool(name, f):
-    cls = type(name, (_NoGrad,), {'forward': lambda ctx, xp, x: f(xp, x)})
+def _invert(self):
+    if self._data.dtype.kind not in 'biu':
+        raise TypeError('~ (operator.invert) is only implemented on integer and Boolean-type '
+                        'tensors')
+    return BitwiseNot.apply(self)
+
+
+def _unary_bool(name, f, doc):
+    cls = type(name.title().replace('_', ''), (_NoGrad,), {'forward': lambda ctx, xp, x: f(xp, x)})
 
     def fn(input):
         return cls.apply(input)
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-isnan = _unary_bool('isnan', lambda xp, x: xp.isnan(x) if x.dtype.kind in 'fcV' else xp.zeros(x.shape, bool))
-isinf = _unary_bool('isinf', lambda xp, x: xp.isinf(x) if x.dtype.kind in 'fcV' else xp.zeros(x.shape, bool))
-isfinite = _unary_bool('isfinite', lambda xp, x: xp.isfinite(x) if x.dtype.kind in 'fcV' else xp.ones(x.shape, bool))
-isposinf = _unary_bool('isposinf', lambda xp, x: xp.isposinf(x) if x.dtype.kind in 'fV' else xp.zeros(x.shape, bool))
-isneginf = _unary_bool('isneginf', lambda xp, x: xp.isneginf(x) if x.dtype.kind in 'fV' else xp.zeros(x.shape, bool))
-signbit = _unary_bool('signbit', lambda xp, x: xp.signbit(x) if x.dtype.kind != 'b' else xp.zeros(x.shape, bool))
+def _flt(x):
+    return x.dtype.kind in 'fcV'
+
+
+isnan = _unary_bool('isnan', lambda xp, x: xp.isnan(x) if _flt(x) else xp.zeros(x.shape, bool),
+                    'True where ``input`` is NaN.')
+isinf = _unary_bool('isinf', lambda xp, x: xp.isinf(x) if _flt(x) else xp.zeros(x.shape, bool),
+                    'True where ``input`` is +inf or -inf.')
+isfinite = _unary_bool('isfinite',
+                       lambda xp, x: xp.isfinite(x) if _flt(x) else xp.ones(x.shape, bool),
+                       'True where ``input`` is neither NaN nor infinite.')
+isposinf = _unary_bool('isposinf',
+                       lambda xp, x: xp.isposinf(x) if _flt(x) else xp.zeros(x.shape, bool),
+                       'True where ``input`` is +inf.')
+isneginf = _unary_bool('isneginf',
+                       lambda xp, x: xp.isneginf(x) if _flt(x) else xp.zeros(x.shape, bool),
+                       'True where ``input`` is -inf.')
+signbit = _unary_bool('signbit', lambda xp, x: xp.signbit(x) if x.dtype.kind != 'b'
+                      else xp.zeros(x.shape, bool), 'True where the sign bit is set (-0.0 too).')
 
 
 class NanToNum(Primitive):
@@ -795,32 +1252,33 @@ class NanToNum(Primitive):
         ctx.save_for_backward(x)
         if x.dtype.kind not in 'fcV':
             return x.copy()
-        fi = xp.finfo(x.dtype) if x.dtype.kind == 'f' else None
-        hi = posinf if posinf is not None else (fi.max if fi is not None else float('inf'))
-        lo = neginf if neginf is not None else (fi.min if fi is not None else float('-inf'))
-        out = xp.where(xp.isnan(x), nan, x)
-        out = xp.where(out == float('inf'), hi, out)
-        return xp.where(out == float('-inf'), lo, out).astype(x.dtype, copy=False)
+        fi = _dtype.finfo(_dtype.NP2DT[x.dtype])
+        hi = x.dtype.type(posinf if posinf is not None else fi.max)
+        lo = x.dtype.type(neginf if neginf is not None else fi.min)
+        out = xp.where(xp.isnan(x), x.dtype.type(nan), x)
+        out = xp.where(out == xp.inf, hi, out)
+        return xp.where(out == -xp.inf, lo, out)
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * isfinite(x)
+        return where(isfinite(x), g, 0.0)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    """Replace NaN with ``nan`` and +/-inf with ``posinf``/``neginf`` (default: dtype limits)."""
+    """Replace NaN with ``nan`` and +/-inf with ``posinf``/``neginf`` (default: the dtype's
+    largest/lowest finite values); integer tensors come back unchanged."""
     return _out(NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf), out)
+
+
+class _IsClose(_NoGrad):
+    def forward(ctx, xp, x, y, rtol, atol, equal_nan):
+        return xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input - other| <= atol + rtol * |other|`` elementwise."""
     a, b = promote2(input, other)
     return _IsClose.apply(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-
-
-class _IsClose(_NoGrad):
-    def forward(ctx, xp, x, y, rtol, atol, equal_nan):
-        return xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -839,7 +1297,8 @@ def _rsub(self, other):
 
 
 def _rdiv(self, other):
-    return div(other, self)
+    # PyTorch's Tensor.__rtruediv__ is ``self.reciprocal() * other`` (its rounding too)
+    return mul(reciprocal(self), other)
 
 
 def _rpow(self, other):
@@ -854,32 +1313,53 @@ def _rmod(self, other):
     return remainder(other, self)
 
 
+def _rlshift(self, other):
+    return bitwise_left_shift(other, self)
+
+
+def _rrshift(self, other):
+    return bitwise_right_shift(other, self)
+
+
+def _eq(self, other):
+    if other is None:   # ``t == None`` is False, as in PyTorch
+        return NotImplemented
+    return eq(self, other)
+
+
+def _ne(self, other):
+    if other is None:
+        return NotImplemented
+    return ne(self, other)
+
+
 def _in(fn):
-    """The in-place method ``x.fn_(...)``: ``x`` takes the result, keeping its dtype."""
+    """The in-place method ``x.fn_(...)``: ``x`` takes the result, keeping its dtype
+    (PyTorch's RuntimeError when the result type can't be cast to it)."""
     prim = getattr(fn, 'prim', None)
 
     def method(self, *args, **kwargs):
-        if prim is not None and not args and not kwargs:
+        if prim is not None and not args and not kwargs and self._data.dtype.kind in 'fV':
             return inplace(self, prim)
         return inplace_fn(self, fn, *args, **kwargs)
-    method.__name__ = fn.__name__ + '_'
+    method.__name__ = method.__qualname__ = fn.__name__ + '_'
+    method.__doc__ = f'In-place ``{fn.__name__}``.'
     return method
 
 
-def _and(self, other):
-    return (logical_and if self._data.dtype.kind == 'b' and _boolish(other) else bitwise_and)(self, other)
+def relu_(input):
+    """In-place ``relu``."""
+    return input.relu_()
 
 
-def _or(self, other):
-    return (logical_or if self._data.dtype.kind == 'b' and _boolish(other) else bitwise_or)(self, other)
+def sigmoid_(input):
+    """In-place ``sigmoid``."""
+    return input.sigmoid_()
 
 
-def _xor(self, other):
-    return (logical_xor if self._data.dtype.kind == 'b' and _boolish(other) else bitwise_xor)(self, other)
-
-
-def _boolish(o):
-    return isinstance(o, (bool, np.bool_)) or (isinstance(o, Tensor) and o._data.dtype.kind == 'b')
+def clamp_(input, min=None, max=None):
+    """In-place ``clamp``."""
+    return input.clamp_(min, max)
 
 
 _METHODS = {
@@ -887,48 +1367,51 @@ _METHODS = {
     '__rmul__': mul, '__truediv__': div, '__rtruediv__': _rdiv, '__floordiv__': floor_divide,
     '__rfloordiv__': _rfloordiv, '__mod__': remainder, '__rmod__': _rmod, '__pow__': pow,
     '__rpow__': _rpow, '__neg__': neg, '__pos__': positive, '__abs__': abs,
-    '__eq__': eq, '__ne__': ne, '__lt__': lt, '__le__': le, '__gt__': gt, '__ge__': ge,
-    '__and__': _and, '__rand__': _and, '__or__': _or, '__ror__': _or, '__xor__': _xor,
-    '__rxor__': _xor, '__invert__': bitwise_not,
-    '__lshift__': bitwise_left_shift, '__rshift__': bitwise_right_shift,
+    '__eq__': _eq, '__ne__': _ne, '__lt__': lt, '__le__': le, '__gt__': gt, '__ge__': ge,
+    '__and__': bitwise_and, '__rand__': bitwise_and, '__or__': bitwise_or,
+    '__ror__': bitwise_or, '__xor__': bitwise_xor, '__rxor__': bitwise_xor,
+    '__invert__': _invert, '__lshift__': bitwise_left_shift, '__rshift__': bitwise_right_shift,
+    '__rlshift__': _rlshift, '__rrshift__': _rrshift,
 }
 
-_FUNCS = [add, sub, mul, div, true_divide, floor_divide, neg, negative, pow, abs, absolute,
-          exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt, sin, cos, tan, asin, acos, atan,
-          sinh, cosh, tanh, asinh, acosh, atanh, arcsin, arccos, arctan, arcsinh, arccosh,
-          arctanh, sigmoid, relu, sign, sgn, floor, ceil, trunc, fix, frac, round, square,
-          reciprocal, positive, erf, erfc, erfinv, lgamma, digamma, polygamma, maximum, minimum,
-          fmax, fmin, fmod, remainder, atan2, arctan2, hypot, lerp, where, clamp, clip,
-          clamp_min, clamp_max, eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal,
-          not_equal, logical_and, logical_or, logical_xor, logical_not, bitwise_and, bitwise_or,
-          bitwise_xor, bitwise_not, bitwise_left_shift, bitwise_right_shift, isnan, isinf,
-          isfinite, isposinf, isneginf, signbit, nan_to_num, isclose, allclose, equal]
+_FUNCS = [add, sub, subtract, rsub, mul, multiply, div, divide, true_divide, floor_divide, neg,
+          negative, pow, abs, absolute, exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt,
+          sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, arcsin, arccos,
+          arctan, arcsinh, arccosh, arctanh, sigmoid, relu, sign, sgn, floor, ceil, trunc, fix,
+          frac, round, square, reciprocal, positive, erf, erfc, erfinv, lgamma, digamma,
+          polygamma, maximum, minimum, fmax, fmin, fmod, remainder, atan2, arctan2, hypot, lerp,
+          where, clamp, clip, clamp_min, clamp_max, eq, ne, lt, le, gt, ge, greater,
+          greater_equal, less, less_equal, not_equal, logical_and, logical_or, logical_xor,
+          logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
+          bitwise_right_shift, isnan, isinf, isfinite, isposinf, isneginf, signbit, nan_to_num,
+          isclose, allclose, equal, relu_, sigmoid_, clamp_]
 
 _IDS = {id(f) for f in _FUNCS}
 _NAMES = {n: f for n, f in list(globals().items()) if id(f) in _IDS and not n.startswith('_')}
-_METHODS.update(_NAMES)
+_METHODS.update({n: f for n, f in _NAMES.items() if n not in ('relu_', 'sigmoid_', 'clamp_')})
 del _METHODS['polygamma']
 _METHODS['polygamma'] = lambda self, n: polygamma(n, self)
-_METHODS['multiply'] = mul
-_METHODS['subtract'] = sub
-_METHODS['divide'] = div
-_METHODS['__iadd__'] = _in(add)
-for _n in ['add', 'sub', 'mul', 'div', 'true_divide', 'floor_divide', 'neg', 'negative', 'pow',
-           'abs', 'absolute', 'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sqrt',
-           'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'asinh',
-           'acosh', 'atanh', 'sigmoid', 'relu', 'sign', 'sgn', 'floor', 'ceil', 'trunc', 'fix',
-           'frac', 'round', 'square', 'reciprocal', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma',
-           'fmod', 'remainder', 'atan2', 'hypot', 'lerp', 'clamp', 'clip', 'clamp_min',
-           'clamp_max', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_and', 'logical_or',
-           'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not',
-           'nan_to_num', 'maximum', 'minimum', 'multiply', 'subtract', 'divide']:
+_METHODS['where'] = lambda self, condition, other: where(condition, self, other)
+for _n in ['add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_divide',
+           'floor_divide', 'neg', 'negative', 'pow', 'abs', 'absolute', 'exp', 'exp2', 'expm1',
+           'log', 'log2', 'log10', 'log1p', 'sqrt', 'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos',
+           'atan', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'arcsin', 'arccos',
+           'arctan', 'arcsinh', 'arccosh', 'arctanh', 'sigmoid', 'relu', 'sign', 'sgn', 'floor',
+           'ceil', 'trunc', 'fix', 'frac', 'round', 'square', 'reciprocal', 'erf', 'erfc',
+           'erfinv', 'lgamma', 'digamma', 'fmod', 'remainder', 'atan2', 'arctan2', 'hypot',
+           'lerp', 'clamp', 'clip', 'clamp_min', 'clamp_max', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+           'greater', 'greater_equal', 'less', 'less_equal', 'not_equal', 'logical_and',
+           'logical_or', 'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or',
+           'bitwise_xor', 'bitwise_not', 'bitwise_left_shift', 'bitwise_right_shift',
+           'nan_to_num']:
     _METHODS[_n + '_'] = _in(_METHODS[_n])
-_METHODS.update({'__isub__': _METHODS['sub_'], '__imul__': _METHODS['mul_'],
-                 '__itruediv__': _METHODS['div_'], '__ipow__': _METHODS['pow_'],
-                 '__ifloordiv__': _METHODS['floor_divide_'], '__imod__': _METHODS['remainder_'],
-                 '__iand__': lambda s, o: inplace_fn(s, _and, o),
-                 '__ior__': lambda s, o: inplace_fn(s, _or, o),
-                 '__ixor__': lambda s, o: inplace_fn(s, _xor, o)})
+_METHODS.update({'__iadd__': _METHODS['add_'], '__isub__': _METHODS['sub_'],
+                 '__imul__': _METHODS['mul_'], '__itruediv__': _METHODS['div_'],
+                 '__ipow__': _METHODS['pow_'], '__ifloordiv__': _METHODS['floor_divide_'],
+                 '__imod__': _METHODS['remainder_'], '__iand__': _METHODS['bitwise_and_'],
+                 '__ior__': _METHODS['bitwise_or_'], '__ixor__': _METHODS['bitwise_xor_'],
+                 '__ilshift__': _METHODS['bitwise_left_shift_'],
+                 '__irshift__': _METHODS['bitwise_right_shift_']})
 bind(_METHODS)
 
 __all__ = sorted(_NAMES)
