@@ -1,4 +1,5 @@
 """Shared helpers of the op modules: argument coercion, dims, promotion, in-place writes."""
+import builtins
 import numbers
 
 import numpy as np
@@ -104,6 +105,10 @@ def _scalar_array(x, dt, like):
 def _write(self, arr, xp):
     """Copy ``arr`` into ``self``'s memory, with PyTorch's shape and cast checks."""
     d = self._data
+    if 0 in d.strides and builtins.any(st == 0 and n > 1 for st, n in zip(d.strides, d.shape)):
+        raise RuntimeError('unsupported operation: more than one element of the written-to tensor '
+                           'refers to a single memory location. Please clone() the tensor before '
+                           'performing the operation.')
     if arr.shape != d.shape:
         try:
             bshape = np.broadcast_shapes(arr.shape, d.shape)
@@ -143,7 +148,16 @@ def inplace(self, prim, *args, **kw):
         self._vc[0] += 1
         return self
     base = self._base
+    if base is not None:
+        check_multi_view(self)
     if self.grad_fn is None and self._rg:
+        if base is not None:
+            raise RuntimeError(
+                'A view was created in no_grad mode and is being modified inplace with grad mode '
+                'enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You '
+                'can clarify your code by moving both the view and the inplace either both inside '
+                'the no_grad block (if you don\'t want the inplace to be tracked) or both outside (if '
+                'you want the inplace to be tracked).')
         raise RuntimeError('a leaf Variable that requires grad is being used in an in-place '
                            'operation.')
     if base is not None and base.grad_fn is None and base._rg:
@@ -195,6 +209,22 @@ def view_chain(t):
     return steps[::-1]
 
 
+def check_multi_view(t):
+    """PyTorch forbids in-place ops (under autograd) on the outputs of ops that return several
+    views (unbind, split, chunk) and on views of them; those outputs carry ``_multi_view``."""
+    mv = t.__dict__.get('_multi_view') if hasattr(t, '__dict__') else None
+    if mv is None:
+        for _, args, _ in view_chain(t):
+            if '_multi_view' in getattr(args[0], '__dict__', ()):
+                mv = (0, t._view_src[0]._name.replace('Backward0', ''))
+                break
+    if mv is not None:
+        raise RuntimeError(f'Output {mv[0]} of {mv[1]} is a view and is being modified inplace. '
+                           'This view is the output of a function that returns multiple views. Such '
+                           'functions do not allow the output views to be modified inplace. You '
+                           'should replace the inplace operation by an out-of-place one.')
+
+
 def replay_view_array(arr, steps, xp):
     for cls, args, kw in steps:
         arr = cls.forward(cls._noctx, xp, arr, *[a._data if isinstance(a, Tensor) else a
@@ -211,14 +241,19 @@ def replay_view(t, steps):
 class CopySlices(Primitive):
     """Gradient of an in-place op applied to a view: routes the op's gradient into the
     region of the base that the view covers."""
-    _name = 'CopySlices'
+    _name = 'torch::autograd::CopySlices'
 
     def backward(ctx, g):
         xp = np if type(g._data) is _ndarray else __import__('cupy')
-        region = _wrap(replay_view_array(g._data, ctx.steps, xp))
+        gd = g._data
+        like = getattr(ctx, 'like', None)   # the base's layout, which the view steps replay on
+        if like is not None and gd.strides != like.strides:
+            gd = xp.empty_like(like)
+            gd[...] = g._data
+        region = _wrap(replay_view_array(gd, ctx.steps, xp))
         inner = ctx.inner
         gs = inner._backward([region])
-        gbase = g._data.copy()
+        gbase = gd.copy(order='K')
         g_self = gs[0]
         dst = replay_view_array(gbase, ctx.steps, xp)
         if g_self is None:
@@ -244,6 +279,7 @@ def _copy_slices(view, base, node):
     cs = CopySlices()
     cs.inner = node
     cs.steps = steps
+    cs.like = base._data
     cs._next = (edge_of(base) if base._rg else None,) + tuple(node._next[1:])
     cs._meta = ((base._data.shape, base._data.dtype) if base._rg else None,) + tuple(node._meta[1:])
     cs._saved = []
