@@ -1,0 +1,4 @@
+"""misc layers."""
+from ..module import Module
+
+__all__ = []

@@ -1,0 +1,4 @@
+"""rnn layers."""
+from ..module import Module
+
+__all__ = []

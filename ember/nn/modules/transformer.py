@@ -1,0 +1,4 @@
+"""transformer layers."""
+from ..module import Module
+
+__all__ = []

@@ -1,0 +1,328 @@
+"""Convolutions (1-3 spatial dims, strided, padded, dilated, grouped) and their transposes.
+
+Lowering: im2col columns ``(N, C*K, P)`` from one sliding-window copy (the input's contiguous
+axis stays innermost), then one batched GEMM ``W (O, C*K) @ cols`` that lands directly in
+NCHW order. Three primitives close under differentiation, so double backward works:
+
+    y  = Conv(x, w)          dx = ConvData(g, w)       dw = ConvWeight(x, g)
+"""
+import builtins
+import math
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._util import Primitive
+
+__all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
+           'conv_transpose3d', 'unfold', 'fold']
+
+
+def _tuple(v, n, name='value'):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1 and n > 1:
+            return tuple(v) * n
+        if len(v) != n:
+            raise RuntimeError(f'expected {name} to be a single integer value or a list of {n} '
+                               f'values to match the convolution dimensions, but got '
+                               f'{name}={list(v)}')
+        return tuple(builtins.int(i) for i in v)
+    return (builtins.int(v),) * n
+
+
+def _out_size(s, k, st, p, d):
+    return (s + 2 * p - d * (k - 1) - 1) // st + 1
+
+
+def _im2col(xp, x, K, stride, padding, dilation):
+    """(N, C, *S) -> columns (N, C*prod(K), prod(O)) and the output spatial shape O."""
+    nd = len(K)
+    if any(padding):
+        x = xp.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
+    eff = tuple(d * (k - 1) + 1 for k, d in zip(K, dilation))
+    w = xp.lib.stride_tricks.sliding_window_view(x, eff, axis=tuple(range(2, 2 + nd)))
+    sl = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride) + \
+        tuple(slice(None, None, d) for d in dilation)
+    w = w[sl]                                   # (N, C, *O, *K), a view
+    O = w.shape[2:2 + nd]
+    perm = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
+    N, C = x.shape[:2]
+    cols = w.transpose(perm).reshape(N, C * math.prod(K), math.prod(O))   # the one copy
+    return cols, O
+
+
+def _col2im(xp, cols, xshape, K, O, stride, padding, dilation):
+    """Adjoint of ``_im2col``: scatter-add columns (N, C*prod(K), prod(O)) into (N, C, *S)."""
+    nd = len(K)
+    N, C = xshape[:2]
+    S = xshape[2:]
+    padded = tuple(s + 2 * p for s, p in zip(S, padding))
+    out = xp.zeros((N, C) + padded, cols.dtype)
+    c = cols.reshape((N, C) + tuple(K) + tuple(O))
+    for kidx in np.ndindex(*K):
+        dst = (slice(None), slice(None)) + tuple(
+            slice(i * d, i * d + s * (o - 1) + 1, s)
+            for i, d, s, o in zip(kidx, dilation, stride, O))
+        out[dst] += c[(slice(None), slice(None)) + kidx]
+    if any(padding):
+        out = out[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, S))]
+        out = xp.ascontiguousarray(out)
+    return out
+
+
+def _grouped_matmul(xp, w2, cols, groups):
+    """``w2 (O, CK) @ cols (N, CK, P)`` per group -> (N, O, P)."""
+    if groups == 1:
+        return xp.matmul(w2, cols)
+    N, CK, P = cols.shape
+    O = w2.shape[0]
+    r = xp.matmul(w2.reshape(groups, O // groups, CK // groups),
+                  cols.reshape(N, groups, CK // groups, P))
+    return r.reshape(N, O, P)
+
+
+class Conv(Primitive):
+    """``y = conv(x, w) + b`` for N-d inputs (N, C, *S) and weights (O, C/groups, *K)."""
+    _name = 'ConvolutionBackward0'
+
+    def forward(ctx, xp, x, w, b, stride, padding, dilation, groups):
+        K = w.shape[2:]
+        cols, O = _im2col(xp, x, K, stride, padding, dilation)
+        out = _grouped_matmul(xp, w.reshape(w.shape[0], -1), cols, groups)
+        if b is not None:
+            out += b.reshape(1, -1, 1)
+        ctx.save_for_backward(x, w)
+        ctx.cfg = (stride, padding, dilation, groups)
+        ctx.cols = cols
+        ctx.has_b = b is not None
+        return out.reshape((x.shape[0], w.shape[0]) + tuple(O))
+
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.cfg
+        gx = gw = gb = None
+        if ctx._next[0] is not None:
+            gx = ConvData.apply(g, w, tuple(x.shape), stride, padding, dilation, groups)
+        if ctx._next[1] is not None:
+            gw = ConvWeight.apply(x, g, tuple(w.shape), stride, padding, dilation, groups,
+                                  cols=ctx.cols)
+        if ctx.has_b and ctx._next[2] is not None:
+            gb = g.sum([0] + list(range(2, g.dim())))
+        ctx.cols = None
+        return gx, gw, gb, None, None, None, None
+
+
+class ConvData(Primitive):
+    """Gradient of conv w.r.t. its input: ``col2im(W^T g)`` (also conv_transpose)."""
+    _name = 'ConvolutionBackward0'
+
+    def forward(ctx, xp, g, w, xshape, stride, padding, dilation, groups):
+        K = w.shape[2:]
+        N, O = g.shape[:2]
+        OS = g.shape[2:]
+        g3 = g.reshape(N, O, -1)
+        Cg = w.shape[1]
+        if groups == 1:
+            dcols = xp.matmul(w.reshape(O, -1).T, g3)
+        else:
+            wg = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
+            dcols = xp.matmul(wg, g3.reshape(N, groups, O // groups, -1)).reshape(N, groups * Cg * math.prod(K), -1)
+        ctx.save_for_backward(g, w)
+        ctx.cfg = (xshape, stride, padding, dilation, groups)
+        return _col2im(xp, dcols, xshape, K, OS, stride, padding, dilation)
+
+    def backward(ctx, gg):
+        g, w = ctx.saved_tensors
+        xshape, stride, padding, dilation, groups = ctx.cfg
+        dg = dw = None
+        if ctx._next[0] is not None:
+            dg = Conv.apply(gg, w, None, stride, padding, dilation, groups)
+        if ctx._next[1] is not None:
+            dw = ConvWeight.apply(gg, g, tuple(w.shape), stride, padding, dilation, groups)
+        return dg, dw, None, None, None, None, None
+
+
+class ConvWeight(Primitive):
+    """Gradient of conv w.r.t. its weight: ``sum_n g[n] @ cols(x)[n]^T``."""
+    _name = 'ConvolutionBackward0'
+
+    def forward(ctx, xp, x, g, wshape, stride, padding, dilation, groups, cols=None):
+        K = wshape[2:]
+        if cols is None:
+            cols, _ = _im2col(xp, x, K, stride, padding, dilation)
+        N, O = g.shape[:2]
+        g3 = g.reshape(N, O, -1)
+        if groups == 1:
+            dw = xp.tensordot(g3, cols, axes=([0, 2], [0, 2]))
+        else:
+            CK = cols.shape[1]
+            gg = g3.reshape(N, groups, O // groups, -1)
+            cc = cols.reshape(N, groups, CK // groups, -1)
+            dw = xp.einsum('ngop,ngcp->goc', gg, cc, optimize=True)
+        ctx.save_for_backward(x, g)
+        ctx.cfg = (stride, padding, dilation, groups)
+        return dw.reshape(wshape).astype(x.dtype, copy=False)
+
+    def backward(ctx, gw):
+        x, g = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.cfg
+        dx = dg = None
+        if ctx._next[0] is not None:
+            dx = ConvData.apply(g, gw, tuple(x.shape), stride, padding, dilation, groups)
+        if ctx._next[1] is not None:
+            dg = Conv.apply(x, gw, None, stride, padding, dilation, groups)
+        return dx, dg, None, None, None, None, None, None
+
+
+def _check(input, weight, bias, nd, groups, name):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f'Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to '
+                           f'{name}, but got input of size: {list(input.shape)}')
+    if weight.dim() != nd + 2:
+        raise RuntimeError(f'weight should have at least three dimensions')
+    C = input.shape[-nd - 1]
+    if C != weight.shape[1] * groups:
+        raise RuntimeError(f'Given groups={groups}, weight of size {list(weight.shape)}, expected '
+                           f'input{list(input.shape)} to have {weight.shape[1] * groups} channels, '
+                           f'but got {C} channels instead')
+    if weight.shape[0] % groups:
+        raise RuntimeError('Given groups=%d, expected weight to be divisible by %d at dimension 0, '
+                           'but got weight of size %s instead' % (groups, groups, list(weight.shape)))
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f'Input type ({input.type()}) and weight type ({weight.type()}) should '
+                           'be the same')
+    if type(input._data) is not type(weight._data):
+        raise RuntimeError(f'Input type ({input.type()}) and weight type ({weight.type()}) should '
+                           'be the same or input should be a MKLDNN tensor and weight is a dense '
+                           'tensor')
+
+
+def _convnd(nd, name):
+    def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        _check(input, weight, bias, nd, groups, name)
+        unbatched = input.dim() == nd + 1
+        x = input.unsqueeze(0) if unbatched else input
+        stride = _tuple(stride, nd, 'stride')
+        dilation = _tuple(dilation, nd, 'dilation')
+        K = tuple(weight.shape[2:])
+        if isinstance(padding, str):
+            if padding == 'valid':
+                padding = (0,) * nd
+            elif padding == 'same':
+                if any(s != 1 for s in stride):
+                    raise RuntimeError("padding='same' is not supported for strided convolutions")
+                total = [d * (k - 1) for k, d in zip(K, dilation)]
+                left = [t // 2 for t in total]
+                if any(t % 2 for t in total):
+                    from .nn import pad
+                    widths = []
+                    for t, l in zip(reversed(total), reversed(left)):
+                        widths += [l, t - l]
+                    x = pad(x, widths)
+                    padding = (0,) * nd
+                else:
+                    padding = tuple(left)
+            else:
+                raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                                 "{'valid', 'same'}")
+        padding = _tuple(padding, nd, 'padding')
+        for s, k, p, d in zip(x.shape[2:], K, padding, dilation):
+            if s + 2 * p < d * (k - 1) + 1:
+                raise RuntimeError(f'Calculated padded input size per channel: '
+                                   f'({" x ".join(str(a + 2 * b) for a, b in zip(x.shape[2:], padding))}). '
+                                   f'Kernel size: ({" x ".join(str(d * (k - 1) + 1) for k, d in zip(K, dilation))}). '
+                                   'Kernel size can\'t be greater than actual input size')
+        out = Conv.apply(x, weight, bias, stride, padding, dilation, groups)
+        return out.squeeze(0) if unbatched else out
+    conv.__name__ = name
+    conv.__doc__ = (f'{nd}-D convolution (cross-correlation) of input (N, C, *S) with weight '
+                    f'(O, C/groups, *K), as ``F.{name}``.\n\n    Args:\n        stride, padding '
+                    "(int, tuple, 'same' or 'valid'), dilation, groups.")
+    return conv
+
+
+conv1d = _convnd(1, 'conv1d')
+conv2d = _convnd(2, 'conv2d')
+conv3d = _convnd(3, 'conv3d')
+
+
+def _conv_transpose_nd(nd, name):
+    def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                       dilation=1):
+        unbatched = input.dim() == nd + 1
+        x = input.unsqueeze(0) if unbatched else input
+        if x.dim() != nd + 2:
+            raise RuntimeError(f'Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to '
+                               f'{name}, but got input of size: {list(input.shape)}')
+        if x.shape[1] != weight.shape[0]:
+            raise RuntimeError(f'Given transposed=1, weight of size {list(weight.shape)}, expected '
+                               f'input{list(input.shape)} to have {weight.shape[0]} channels, but '
+                               f'got {x.shape[1]} channels instead')
+        stride, padding = _tuple(stride, nd), _tuple(padding, nd)
+        output_padding, dilation = _tuple(output_padding, nd), _tuple(dilation, nd)
+        K = weight.shape[2:]
+        S = tuple((i - 1) * s - 2 * p + d * (k - 1) + op + 1 for i, s, p, d, k, op in
+                  zip(x.shape[2:], stride, padding, dilation, K, output_padding))
+        xshape = (x.shape[0], weight.shape[1] * groups) + S
+        out = ConvData.apply(x, weight, xshape, stride, padding, dilation, groups)
+        if bias is not None:
+            out = out + bias.reshape([1, -1] + [1] * nd)
+        return out.squeeze(0) if unbatched else out
+    conv_transpose.__name__ = name
+    conv_transpose.__doc__ = (f'{nd}-D transposed convolution (the gradient of conv{nd}d w.r.t. '
+                              f'its input), weight (C_in, C_out/groups, *K), as ``F.{name}``.')
+    return conv_transpose
+
+
+conv_transpose1d = _conv_transpose_nd(1, 'conv_transpose1d')
+conv_transpose2d = _conv_transpose_nd(2, 'conv_transpose2d')
+conv_transpose3d = _conv_transpose_nd(3, 'conv_transpose3d')
+
+
+class Unfold(Primitive):
+    """im2col: sliding blocks of (N, C, H, W) as columns (N, C*kh*kw, L)."""
+    _name = 'Im2ColBackward0'
+
+    def forward(ctx, xp, x, K, dilation, padding, stride):
+        cols, O = _im2col(xp, x, K, stride, padding, dilation)
+        ctx.cfg = (tuple(x.shape), K, O, stride, padding, dilation)
+        return cols
+
+    def backward(ctx, g):
+        xshape, K, O, stride, padding, dilation = ctx.cfg
+        return Fold.apply(g, xshape[2:], K, dilation, padding, stride), None, None, None, None
+
+
+class Fold(Primitive):
+    """col2im: sum overlapping columns (N, C*kh*kw, L) back into (N, C, H, W)."""
+    _name = 'Col2ImBackward0'
+
+    def forward(ctx, xp, cols, output_size, K, dilation, padding, stride):
+        N, CK, L = cols.shape
+        C = CK // math.prod(K)
+        O = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in
+                  zip(output_size, K, stride, padding, dilation))
+        ctx.cfg = (K, dilation, padding, stride)
+        return _col2im(xp, cols, (N, C) + tuple(output_size), K, O, stride, padding, dilation)
+
+    def backward(ctx, g):
+        K, dilation, padding, stride = ctx.cfg
+        return Unfold.apply(g, K, dilation, padding, stride), None, None, None, None, None
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks (``F.unfold``): (N, C, H, W) -> (N, C*kh*kw, L)."""
+    if input.dim() != 4:
+        raise NotImplementedError('Input Error: Only 4D input Tensors are supported (got '
+                                  f'{input.dim()}D)')
+    return Unfold.apply(input, _tuple(kernel_size, 2), _tuple(dilation, 2), _tuple(padding, 2),
+                        _tuple(stride, 2))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Combine sliding blocks into a tensor, summing overlaps (``F.fold``)."""
+    if input.dim() != 3:
+        raise NotImplementedError('Input Error: Only unbatched (2D) or batched (3D) input Tensors '
+                                  f'are supported (got {input.dim()}D)')
+    return Fold.apply(input, _tuple(output_size, 2), _tuple(kernel_size, 2), _tuple(dilation, 2),
+                      _tuple(padding, 2), _tuple(stride, 2))

@@ -1,0 +1,7 @@
+"""``ember.optim``: optimizers and learning-rate schedulers (``torch.optim``)."""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam, AdamW
+from . import lr_scheduler
+
+__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'lr_scheduler']

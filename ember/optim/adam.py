@@ -1,0 +1,110 @@
+"""Adam and AdamW."""
+import math
+
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import Optimizer, _value, _closure_loss, _scalar_state
+
+__all__ = ['Adam', 'AdamW']
+
+
+def _check_adam(lr, betas, eps, weight_decay):
+    if _value(lr) < 0.0:
+        raise ValueError(f'Invalid learning rate: {lr}')
+    if eps < 0.0:
+        raise ValueError(f'Invalid epsilon value: {eps}')
+    if not 0.0 <= _value(betas[0]) < 1.0:
+        raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
+    if not 0.0 <= _value(betas[1]) < 1.0:
+        raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
+    if weight_decay < 0.0:
+        raise ValueError(f'Invalid weight_decay value: {weight_decay}')
+
+
+class Adam(Optimizer):
+    """Adam (``torch.optim.Adam``)::
+
+        m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+        p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+
+    Args:
+        params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0 (L2, or decoupled as
+        AdamW with ``decoupled_weight_decay=True``), amsgrad=False, maximize=False.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_adam(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for g in self.param_groups:
+            g.setdefault('amsgrad', False)
+            g.setdefault('maximize', False)
+            g.setdefault('decoupled_weight_decay', False)
+
+    def step(self, closure=None):
+        """One Adam update of every parameter that has a gradient."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            b1, b2 = (_value(b) for b in group['betas'])
+            lr, eps, wd = _value(group['lr']), group['eps'], group['weight_decay']
+            amsgrad, maximize = group['amsgrad'], group['maximize']
+            decoupled = group.get('decoupled_weight_decay', False)
+            for p in group['params']:
+                if p._grad is None:
+                    continue
+                d = p._data
+                g = p._grad._data
+                t = d.dtype.type
+                if maximize:
+                    g = -g
+                state = self.state[p]
+                if len(state) == 0:
+                    state['step'] = _scalar_state(0.0)
+                    state['exp_avg'] = _wrap(np.zeros_like(d))
+                    state['exp_avg_sq'] = _wrap(np.zeros_like(d))
+                    if amsgrad:
+                        state['max_exp_avg_sq'] = _wrap(np.zeros_like(d))
+                step_t = state['step']._data
+                step_t += 1
+                step = float(step_t)
+                if wd != 0:
+                    if decoupled:
+                        d *= t(1 - lr * wd)
+                    else:
+                        g = g + d * t(wd)
+                m, v = state['exp_avg']._data, state['exp_avg_sq']._data
+                m += (g - m) * t(1 - b1)              # lerp(m, g, 1 - b1)
+                v *= t(b2)
+                v += g * g * t(1 - b2)
+                bc1 = 1 - b1 ** step
+                bc2_sqrt = math.sqrt(1 - b2 ** step)
+                if amsgrad:
+                    mx = state['max_exp_avg_sq']._data
+                    np.maximum(mx, v, out=mx)
+                    denom = np.sqrt(mx) / t(bc2_sqrt)
+                else:
+                    denom = np.sqrt(v) / t(bc2_sqrt)
+                denom += t(eps)
+                d -= t(lr / bc1) * m / denom
+                p._vc[0] += 1
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``torch.optim.AdamW``): ``p *= 1 - lr * wd``."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)
