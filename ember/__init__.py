@@ -14,6 +14,7 @@ from ._tensor import Tensor, Size
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, \
     is_inference_mode_enabled, set_detect_anomaly
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import ops
 from .ops.creation import *  # noqa: F401,F403  (each op module lists its exports in __all__)
 from .ops.pointwise import *  # noqa: F401,F403
@@ -22,5 +23,25 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
+from ._tensor_str import set_printoptions, get_printoptions
 from . import linalg
+from . import nn
+from . import optim
+from . import random
 from . import return_types
+from . import cuda, backends, accelerator
+
+# torch submodules ember does not have: any use names the missing API
+_MISSING_SUBMODULES = {'fft', 'special', 'sparse', 'jit', 'onnx', 'profiler', 'hub', 'export',
+                       'fx', 'compiler', 'masked', 'nested', 'signal', 'testing', 'package',
+                       'futures', 'overrides', 'library', 'func', 'xpu', 'mps', 'mtia',
+                       'monitor', '_dynamo', '_inductor', 'distributions'}
+
+
+def __getattr__(name):
+    from .run import EmberMissing, _missing_module
+    if name in _MISSING_SUBMODULES:
+        return _missing_module('torch.' + name)
+    if name.startswith('__') and name.endswith('__'):
+        raise AttributeError(name)
+    raise EmberMissing(f'ember does not implement torch.{name} yet')

@@ -50,7 +50,7 @@ class Tensor:
     ``ember.tensor``.
     """
     __slots__ = ('_data', '_rg', 'grad_fn', '_out_nr', '_vc', '_base', '_view_src', '_grad',
-                 '_hooks', '_accum', '__weakref__', '__dict__')
+                 '_hooks', '_accum', '_vver', '__weakref__', '__dict__')
     __array_priority__ = 1000   # numpy defers `ndarray + Tensor` to Tensor.__radd__
 
     def __new__(cls, *args, **kwargs):
@@ -62,14 +62,8 @@ class Tensor:
             src = args[0]
             _init(self, src._data)
             return
-        if len(args) == 1 and not isinstance(args[0], numbers.Number):
-            from .ops.creation import _array_from
-            arr = _array_from(args[0], _dtype.float32 if dtype is None else dtype, device)
-        else:
-            from .ops.creation import _shape_arg
-            shape = _shape_arg(args)
-            arr = np.empty(shape, (dtype or _dtype.float32).np)
-        _init(self, arr)
+        from .ops.creation import _legacy_array
+        _init(self, _legacy_array(args, dtype, device))
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -189,8 +183,7 @@ class Tensor:
                                'want to use a computed variable in a subgraph that doesn\'t require '
                                'differentiation use var_no_grad = var.detach().')
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
-            raise RuntimeError('only Tensors of floating point and complex dtype can require '
-                               'gradients')
+            raise RuntimeError('only Tensors of floating point dtype can require gradients')
         self._rg = bool(requires_grad)
         return self
 
@@ -200,7 +193,17 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+                "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more "
+                "information.", UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, g):
@@ -222,10 +225,9 @@ class Tensor:
 
     @property
     def data(self):
-        """This tensor's values as a tensor that autograd does not track (shares memory)."""
-        t = _wrap(self._data)
-        t._vc = self._vc
-        return t
+        """This tensor's values as a tensor that autograd does not track: shares memory but,
+        unlike ``detach()``, not the version counter (in-place changes go unnoticed)."""
+        return _wrap(self._data)
 
     @data.setter
     def data(self, value):
@@ -278,7 +280,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. graph leaves (``Tensor.backward``)."""
         from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing memory with this one, outside the graph."""
@@ -288,8 +290,13 @@ class Tensor:
 
     def detach_(self):
         """Detach this tensor from the graph in place."""
-        if self._base is not None and self._base._rg:
-            raise RuntimeError('Can\'t detach views in-place. Use detach() instead.')
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                'DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as '
+                'True, gradients are views of DDP buckets, and hence detach_() cannot be called on '
+                'these gradients. To fix this error, please refer to the Optimizer.zero_grad() '
+                'function in torch/optim/optimizer.py as the solution.')
         self.grad_fn = None
         self._rg = False
         return self
@@ -361,7 +368,7 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import tensor_repr
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __reduce_ex__(self, proto):
         return (_rebuild, (self.detach().cpu().numpy(), self._rg, str(self.device)))

@@ -3,16 +3,19 @@
 When on, each graph node keeps the stack of the forward call that made it, and a backward
 that produces NaN raises an error naming the node, with that stack.
 """
-__all__ = ['detect_anomaly', 'set_detect_anomaly', 'is_anomaly_enabled']
+__all__ = ['detect_anomaly', 'set_detect_anomaly', 'is_anomaly_enabled',
+           'is_anomaly_check_nan_enabled']
 
 _enabled = [False, True]   # [on, check_nan]
 
 
 def is_anomaly_enabled():
+    """True when anomaly detection is on."""
     return _enabled[0]
 
 
 def is_anomaly_check_nan_enabled():
+    """True when anomaly detection also checks backward outputs for NaN."""
     return _enabled[1]
 
 

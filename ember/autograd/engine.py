@@ -4,6 +4,8 @@ It walks the graph from the roots in dependency order, calling each node's backw
 with the summed gradients of its outputs. Broadcast reduction and dtype restoration of
 gradients happen here, once, from the input metadata each node recorded.
 """
+import sys
+
 import numpy as np
 
 from .grad_mode import _state
@@ -50,6 +52,29 @@ def _graph(roots, targets):
     return deps, needed
 
 
+def _add(a, b):
+    r = a + b
+    return r if type(r) is type(a) else np.asarray(r)    # numpy: 0-d + 0-d gives a scalar
+
+
+_refcount = sys.getrefcount
+
+
+class _Probe:
+    __slots__ = ('_data',)
+
+
+def _rc_free():
+    """getrefcount of an array held only by one tensor, seen from ``_accumulate``."""
+    g = _Probe()
+    g._data = np.empty(0)
+    d = g._data
+    return _refcount(d)
+
+
+_RC_FREE = _rc_free()
+
+
 def _accumulate(var, g, create_graph):
     """Add ``g`` into ``var.grad`` as AccumulateGrad does."""
     old = var._grad
@@ -58,7 +83,10 @@ def _accumulate(var, g, create_graph):
             var._grad = g
         else:
             d = g._data
-            if d.base is not None or not d.flags.writeable or not d.flags.c_contiguous:
+            # steal the array only when nothing else holds it (a user's gradient= tensor, a
+            # retained grad...), as PyTorch's AccumulateGrad does: later calls add into it
+            if (d.base is not None or not d.flags.writeable or not d.flags.c_contiguous
+                    or _refcount(d) > _RC_FREE):
                 d = d.copy()
             var._grad = F._wrap(d)
     elif create_graph or old._rg or g._rg:
@@ -69,7 +97,12 @@ def _accumulate(var, g, create_graph):
             od += g._data
             old._vc[0] += 1
         else:
-            var._grad = F._wrap(od + g._data)
+            var._grad = F._wrap(_add(od, g._data))
+    if var.__dict__:
+        hooks = var.__dict__.get('_post_acc_hooks')
+        if hooks:
+            for h in hooks:
+                h(var)
 
 
 def _apply_tensor_hooks(hooks, g):
@@ -105,10 +138,14 @@ def _run(root_edges, root_grads, keep_graph, create_graph, capture=None, accumul
             node = ready.pop()
             buf = buffers.pop(node, None)
             if buf and (needed is None or node in needed):
+                acc = type(node) is F.AccumulateGrad
                 if node._thooks:
                     for nr, hooks in node._thooks.items():
                         if nr in buf:
                             buf[nr] = _apply_tensor_hooks(hooks, buf[nr])
+                elif acc and node.variable._hooks:
+                    # a leaf's tensor hooks also shape what autograd.grad captures
+                    buf[0] = _apply_tensor_hooks(node.variable._hooks, buf[0])
                 if node._retain:
                     for nr, ref in list(node._retain.items()):
                         t = ref()
@@ -120,13 +157,9 @@ def _run(root_edges, root_grads, keep_graph, create_graph, capture=None, accumul
                         slot = capture.get((node, nr))
                         if slot is not None:
                             captured[slot] = g if slot not in captured else captured[slot] + g
-                if type(node) is F.AccumulateGrad:
-                    var = node.variable
-                    g = buf.get(0)
-                    if var._hooks:
-                        g = _apply_tensor_hooks(var._hooks, g)
-                    if accumulate is True or (accumulate and var in accumulate):
-                        _accumulate(var, g, create_graph)
+                if acc:
+                    if accumulate:
+                        _accumulate(node.variable, buf[0], create_graph)
                     continue
                 _call(node, buf, keep_graph, create_graph, buffers)
             for e in node._next:
@@ -185,7 +218,7 @@ def _call(node, buf, keep_graph, create_graph, buffers):
             buffers[c] = {nr: g}
         elif nr in b:
             o = b[nr]
-            b[nr] = o + g if create_graph or o._rg or g._rg else F._wrap(o._data + g._data)
+            b[nr] = o + g if create_graph or o._rg or g._rg else F._wrap(_add(o._data, g._data))
         else:
             b[nr] = g
 
@@ -211,7 +244,7 @@ def _as_tuple(x):
     return tuple(x)
 
 
-def _make_grads(outputs, grad_outputs, is_grads_batched=False):
+def _make_grads(outputs, grad_outputs, create_graph=False):
     res = []
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -231,7 +264,9 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             if g._data.shape != o._data.shape:
                 raise RuntimeError(f'Mismatch in shape: grad_output[{i}] has a shape of '
                                    f'{_size(g)} and output[{i}] has a shape of {_size(o)}.')
-            res.append(g)
+            # a fresh wrapper: the caller's array is then seen as shared and never stolen
+            # (and later added into) by AccumulateGrad
+            res.append(g if create_graph and g._rg else F._wrap(g._data))
     return res
 
 
@@ -249,7 +284,8 @@ def _root_edges(outputs):
     return edges
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (``torch.autograd.backward``).
 
     Args:
@@ -257,15 +293,24 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         grad_tensors: vector for the vector-Jacobian product (None for scalars).
         retain_graph: keep saved tensors for another backward (default: create_graph).
         create_graph: record the backward itself, for higher-order derivatives.
+        grad_variables: deprecated alias of ``grad_tensors``.
         inputs: accumulate only into these tensors.
     """
+    if grad_variables is not None:
+        import warnings
+        warnings.warn("'grad_variables' is deprecated. Use 'grad_tensors' instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("'grad_tensors' and 'grad_variables' (deprecated) arguments both "
+                               'passed to backward(). Please only use \'grad_tensors\'.')
+        grad_tensors = grad_variables
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f'got {len(grad_tensors)} tensors and {len(tensors)} gradients')
     if retain_graph is None:
         retain_graph = create_graph
-    grads = _make_grads(tensors, grad_tensors)
+    grads = _make_grads(tensors, grad_tensors, create_graph)
     edges = _root_edges(tensors)
     if inputs is not None:
         inputs = _as_tuple(inputs)
@@ -281,8 +326,36 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if i in got:
                 g = got[i]
                 _accumulate(t, g if create_graph else g.detach(), create_graph)
+                if t.grad_fn is not None:
+                    t.retain_grad()     # as PyTorch: a non-leaf input now retains its grad
         return
+    if create_graph:
+        import warnings
+        warnings.warn('Using backward() with create_graph=True will create a reference cycle '
+                      'between the parameter and its gradient which can cause a memory leak. We '
+                      'recommend using autograd.grad when creating the graph to avoid this. If you '
+                      'have to use this function, make sure to reset the .grad fields of your '
+                      'parameters to None after use to break the cycle and avoid the leak.',
+                      UserWarning, stacklevel=3)
     _run(edges, grads, retain_graph, create_graph)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``is_grads_batched``: one vector-Jacobian product per leading index of the grad_outputs,
+    stacked (a loop over the batch, not over elements)."""
+    from ..ops.shape import stack
+    if grad_outputs is None:
+        raise RuntimeError('grad_outputs must be given when is_grads_batched=True')
+    n = grad_outputs[0].shape[0]
+    per = []
+    for i in range(n):
+        per.append(grad(outputs, inputs, tuple(g[i] if g is not None else None
+                                               for g in grad_outputs),
+                        retain_graph=True if i < n - 1 else retain_graph,
+                        create_graph=create_graph, allow_unused=allow_unused,
+                        materialize_grads=materialize_grads))
+    return tuple(None if cols[0] is None else stack(cols) for cols in zip(*per))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -296,11 +369,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph: keep the graph (default: create_graph).
         create_graph: make the result differentiable (higher-order derivatives).
         allow_unused: return None for inputs the outputs do not depend on, instead of raising.
+        is_grads_batched: the first dim of each grad_output indexes a batch of vectors; the
+            results get the same leading dim.
         materialize_grads: return zeros instead of None for unused inputs.
     """
     outputs = _as_tuple(outputs)
     single = isinstance(inputs, F.Tensor)
     inputs = _as_tuple(inputs)
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, _as_tuple(grad_outputs), retain_graph,
+                             create_graph, allow_unused, materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:
@@ -314,7 +392,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in inputs:
         if not t._rg:
             raise RuntimeError('One of the differentiated Tensors does not require grad')
-    grads = _make_grads(outputs, grad_outputs)
+    grads = _make_grads(outputs, grad_outputs, create_graph)
     pairs = [(F.edge_of(o), g) for o, g in zip(outputs, grads) if g is not None]
     for i, o in enumerate(outputs):
         if not o._rg:
@@ -329,12 +407,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     got = _run([p[0] for p in pairs], [p[1] for p in pairs], retain_graph, create_graph,
                capture, accumulate=False)
     res = []
-    for t, s in zip(inputs, slots):
+    for i, (t, s) in enumerate(zip(inputs, slots)):
         g = got.get(s)
         if g is None:
             if not allow_unused:
-                raise RuntimeError('One of the differentiated Tensors appears to not have been used '
-                                   'in the graph. Set allow_unused=True if this is the desired '
+                raise RuntimeError(f'The differentiated Tensor at index {i} appears to not have been '
+                                   'used in the graph. Set allow_unused=True if this is the desired '
                                    'behavior.')
             if materialize_grads:
                 g = t.new_zeros(t.shape)

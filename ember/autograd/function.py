@@ -193,6 +193,8 @@ def edge_of(t):
     """Where the gradient for tensor ``t`` goes: (grad_fn, output_nr), or its accumulator."""
     fn = t.grad_fn
     if fn is not None:
+        if t._base is not None:
+            fn = _view_grad_fn(t)
         return (fn, t._out_nr)
     acc = t._accum
     node = acc() if acc is not None else None
@@ -241,6 +243,8 @@ class Primitive(Node):
             return
         if '_name' not in cls.__dict__:
             cls._name = cls.__name__ + 'Backward0'
+        # the node's type is named like PyTorch's (type(y.grad_fn).__name__ == 'AddBackward0')
+        cls.__name__ = cls.__qualname__ = cls._name.rpartition('::')[2]
         # the ctx forward gets when no graph is recorded: class attributes stay readable
         # (ctx.f, ctx.save...), writes and saves are ignored, so forward must not read back
         # what it stored on ctx
@@ -283,6 +287,8 @@ class Primitive(Node):
             t = _wrap(out)
             if cls.is_view:
                 _set_view(t, cls, args, kw)
+                if need:    # PyTorch: a view made under no_grad still requires grad (as a leaf)
+                    t._rg = True
             return t
         node = cls()
         out = cls.forward(node, xp, *arrays, **kw)
@@ -297,6 +303,8 @@ class Primitive(Node):
         for a in args:
             if isinstance(a, Tensor) and a._rg:
                 fn = a.grad_fn
+                if fn is not None and a._base is not None:
+                    fn = _view_grad_fn(a)
                 nxt.append((fn, a._out_nr) if fn is not None else edge_of(a))
                 d = a._data
                 meta.append((d.shape, d.dtype))
@@ -373,8 +381,33 @@ def _set_view(t, cls, args, kw):
     src = args[0]
     base = src._base
     t._base = src if base is None else base
-    t._vc = src._vc
+    t._vc = vc = src._vc
     t._view_src = (cls, args, kw)
+    t._vver = vc[0]
+
+
+def _view_grad_fn(t):
+    """The grad_fn of view ``t``, rebuilt when its base was modified in place since it was set
+    (as PyTorch regenerates it): the view steps are replayed on the base's current graph, so
+    gradients see the in-place change."""
+    vc = t._vc[0]
+    try:
+        if t._vver == vc:
+            return t.grad_fn
+    except AttributeError:      # a view marked outside _set_view: take it as current
+        t._vver = vc
+        return t.grad_fn
+    from ..ops._util import view_chain, replay_view
+    prev = _state[0]
+    _state[0] = True
+    try:
+        v = replay_view(t._base, view_chain(t))
+    finally:
+        _state[0] = prev
+    if v.grad_fn is not None:
+        t.grad_fn, t._out_nr = v.grad_fn, v._out_nr
+    t._vver = vc
+    return t.grad_fn
 
 
 class FunctionCtx:
@@ -518,9 +551,9 @@ class Function(metaclass=_FunctionMeta):
             for s in node.__dict__.pop('_to_save', ()):
                 if s is None:
                     saved.append((2, None, None, 0))
-                elif any(s is r for r in res):
-                    saved.append((1, (res.index(s), s._data), s._vc, s._vc[0])) if s.grad_fn is node \
-                        else saved.append((0, s, s._vc, s._vc[0]))
+                elif s.grad_fn is node:     # an output: saved without a reference cycle
+                    k = next(i for i, r in enumerate(res) if r is s)
+                    saved.append((1, (k, s._data), s._vc, s._vc[0]))
                 else:
                     saved.append((0, s, s._vc, s._vc[0]))
             node._saved = saved

@@ -89,6 +89,10 @@ class set_grad_enabled(_Mode):
         self._grad = bool(mode)
         _state[0] = self._grad
 
+    def __call__(self, func):
+        _state[0] = self._prev[0]    # as a decorator it only applies inside the function
+        return super().__call__(func)
+
     def __enter__(self):
         return None
 

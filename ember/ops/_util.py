@@ -286,3 +286,4 @@ def _copy_slices(view, base, node):
     base.grad_fn, base._out_nr, base._rg = cs, 0, True
     v = replay_view(base, steps)
     view.grad_fn, view._out_nr, view._rg = v.grad_fn, v._out_nr, True
+    view._vver = view._vc[0]
