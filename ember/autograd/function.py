@@ -259,12 +259,13 @@ class Primitive(Node):
     @classmethod
     def apply(cls, *args, **kw):
         arrays = []
+        push = arrays.append
         need = False
         t0 = None
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
-                arrays.append(d)
+                push(d)
                 if a._rg:
                     need = True
                 if t0 is None:
@@ -272,7 +273,7 @@ class Primitive(Node):
                 elif type(d) is not t0:
                     _mixed_devices([x._data for x in args if isinstance(x, Tensor)])
             else:
-                arrays.append(a)
+                push(a)
         if t0 is _ndarray:
             xp = np
         else:
@@ -300,20 +301,32 @@ class Primitive(Node):
     def _finish(self, out, args, arrays, xp, kw):
         nxt = []
         meta = []
+        all_tensors = True
         for a in args:
-            if isinstance(a, Tensor) and a._rg:
-                fn = a.grad_fn
-                if fn is not None and a._base is not None:
-                    fn = _view_grad_fn(a)
-                nxt.append((fn, a._out_nr) if fn is not None else edge_of(a))
-                d = a._data
-                meta.append((d.shape, d.dtype))
+            if isinstance(a, Tensor):
+                if a._rg:
+                    fn = a.grad_fn
+                    if fn is not None:
+                        if a._base is not None:
+                            fn = _view_grad_fn(a)
+                        nxt.append((fn, a._out_nr))
+                    else:
+                        acc = a._accum
+                        node = acc() if acc is not None else None
+                        if node is None:
+                            node = AccumulateGrad(a)
+                            a._accum = weakref.ref(node)
+                        nxt.append((node, 0))
+                    d = a._data
+                    meta.append((d.shape, d.dtype))
+                    continue
             else:
-                nxt.append(None)
-                meta.append(None)
-                if not isinstance(a, Tensor):
-                    # next_functions lists Tensor inputs only, as PyTorch's does
-                    self._tpos = tuple(i for i, b in enumerate(args) if isinstance(b, Tensor))
+                all_tensors = False
+            nxt.append(None)
+            meta.append(None)
+        if not all_tensors:
+            # next_functions lists Tensor inputs only, as PyTorch's does
+            self._tpos = tuple(i for i, b in enumerate(args) if isinstance(b, Tensor))
         self._next = tuple(nxt)
         self._meta = tuple(meta)
         if _anomaly._enabled[0]:
@@ -342,8 +355,9 @@ class Primitive(Node):
                     continue
                 for k, o in enumerate(outs):
                     if s is o:
-                        vc = res[k]._vc
-                        saved.append((1, (k, o), vc, vc[0]))
+                        rk = res[k]
+                        vc = rk._vc
+                        saved.append((1, (k, o), vc, vc[0]) if rk._rg else (2, o, None, 0))
                         break
                 else:
                     for a, d in zip(args, arrays):
@@ -355,7 +369,7 @@ class Primitive(Node):
             self._saved = saved
             del self._to_save
         else:
-            self._saved = []
+            self._saved = ()
         if self.is_view:
             _set_view(res[0], type(self), args, kw)
         return tuple(res) if multi else res[0]

@@ -173,9 +173,18 @@ class Mm(Primitive):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        gx = g.mm(y.t()) if ctx._next[0] is not None else None
-        gy = x.t().mm(g) if ctx._next[1] is not None else None
+        gx = gy = None
+        # each gradient is computed in its operand's memory layout (as PyTorch's
+        # mm_mat*_backward), so a transposed weight (x @ W.t()) gets a row-major W.grad
+        if ctx._next[0] is not None:
+            gx = y.mm(g.t()).t() if _col_major(x._data) else g.mm(y.t())
+        if ctx._next[1] is not None:
+            gy = g.t().mm(x).t() if _col_major(y._data) else x.t().mm(g)
         return gx, gy
+
+
+def _col_major(a):
+    return a.ndim == 2 and not a.flags.c_contiguous and a.flags.f_contiguous
 
 
 def mm(input, mat2, *, out=None):

@@ -192,9 +192,10 @@ class SumTo(Primitive):
     def forward(ctx, xp, x, shape):
         ctx.shape = x.shape
         lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                          if s == 1 and x.shape[i + lead] != 1)
-        out = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        keep = tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+        if not keep:    # only leading dims (a bias gradient): one owned array, no reshape view
+            return xp.sum(x, axis=tuple(range(lead))) if lead else x
+        out = xp.sum(x, axis=tuple(range(lead)) + keep, keepdims=True)
         return out.reshape(shape)
 
     def backward(ctx, g):
