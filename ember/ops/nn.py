@@ -315,6 +315,17 @@ def pad(input, pad, mode='constant', value=None):
         raise NotImplementedError(f'Unrecognised padding mode {mode}')
     if value:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if input.dim() not in (n + 1, n + 2) or not 1 <= n <= 3:
+        raise NotImplementedError(
+            f'Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n'
+            'Supported combinations for non-constant padding:\n'
+            '  - 2D or 3D input: padding size = 2 (pads last dimension)\n'
+            '  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n'
+            '  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)')
+    if any(a < 0 or b < 0 for a, b in widths):     # negative pads crop first (as PyTorch)
+        input = input[tuple(slice(max(-a, 0), s - max(-b, 0))
+                            for (a, b), s in zip(widths, input.shape))]
+        widths = tuple((max(a, 0), max(b, 0)) for a, b in widths)
     if mode == 'reflect':
         for ax, (a, b) in enumerate(widths):
             if a >= input.shape[ax] or b >= input.shape[ax]:
