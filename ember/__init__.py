@@ -2,9 +2,9 @@
 
 The public namespace, re-exported explicitly in one place.
 """
-__version__ = '0.1.0'
 
-from . import _dtype
+from . import _dtype, version
+from .version import __version__
 from ._dtype import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
                      float64, complex64, complex128, half, float, double, short, int, long, cfloat,
                      cdouble, get_default_dtype, set_default_dtype, promote_types, result_type,
@@ -29,6 +29,7 @@ from . import nn
 from . import optim
 from . import random
 from . import return_types
+from . import utils
 from . import cuda, backends, accelerator
 
 # torch submodules ember does not have: any use names the missing API
