@@ -1,0 +1,120 @@
+"""The tutorial's programs (examples/tutorial/) run through the torch launcher, unmodified,
+and print what the tutorial says they do."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ember
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TUT = os.path.join(ROOT, 'examples', 'tutorial')
+
+
+def run(name, *args, cwd=None, timeout=300):
+    """Run a tutorial program through ``python -m ember.run``; returns its stdout."""
+    r = subprocess.run([sys.executable, '-m', 'ember.run', os.path.join(TUT, name), *args],
+                       capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_2_2_verify_install():
+    out = run('s2_2_verify_install.py')
+    assert 'PyTorch 版本: 2.13.0+ember' in out
+    assert 'CUDA 是否可用: False' in out or 'CUDA 是否可用: True' in out
+
+
+def test_3_1_tensor_attributes():
+    out = run('s3_1_attributes.py')
+    assert '形状: torch.Size([3, 4, 5])' in out
+    assert '维度: 3' in out
+    assert '数据类型: torch.float32' in out
+    assert '存储设备: cpu' in out
+    assert out.strip().endswith('torch.Size([4, 3, 5])')
+
+
+def test_3_1_create_and_math():
+    out = run('s3_1_create.py')
+    assert 'tensor([[1, 2],\n        [3, 4]])' in out
+    assert 'tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])' in out
+    assert 'torch.float32\ntorch.int64' in out
+    out = run('s3_1_math.py')
+    assert out.startswith('torch.Size([2, 2])')
+
+
+def test_3_2_autograd():
+    out = run('s3_2_backward.py')
+    assert out.startswith('tensor([[2., 2.],\n        [2., 2.]])')     # dz/dx = 2
+    assert out.strip().endswith('True')                                 # dz/dy = 2y
+    out = run('s3_2_accumulate.py')
+    assert out.startswith('tensor([[6., 6.],\n        [6., 6.]])')     # 3 x 2 accumulated
+    assert out.strip().endswith('tensor([[0., 0.],\n        [0., 0.]])')
+    assert run('s3_2_detach_no_grad.py').strip() == 'False False'
+
+
+def test_3_2_dz_dy_is_2y():
+    x = ember.randn(2, 2, requires_grad=True)
+    y = ember.randn(2, 2, requires_grad=True)
+    z = x * 2 + y * y
+    z.backward(ember.ones_like(z))
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 2), 2.0))
+    np.testing.assert_allclose(y.grad.numpy(), 2 * y.detach().numpy(), rtol=1e-6)
+
+
+def test_3_3_modules_print_like_pytorch():
+    out = run('s3_3_simplenet.py')
+    assert out == ('SimpleNet(\n  (fc1): Linear(in_features=10, out_features=50, bias=True)\n'
+                   '  (fc2): Linear(in_features=50, out_features=2, bias=True)\n)\n')
+    out = run('s3_3_layers.py')
+    assert 'Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))' in out
+    assert 'MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)' in out
+    assert 'LayerNorm((16, 32, 32), eps=1e-05, elementwise_affine=True, bias=True)' in out
+    out = run('s3_3_sequential.py')
+    assert '(4): Linear(in_features=20, out_features=2, bias=True)' in out
+    assert out.strip().endswith('torch.Size([4, 2])')
+
+
+def test_3_4_optimizers_and_training_loop():
+    out = run('s3_4_optimizers.py')
+    assert out.startswith('RMSprop (')
+    assert out.strip().endswith('[0.01]')
+    out = run('s3_4_training_loop.py')
+    first = float(out.split('initial loss ')[1].split()[0])
+    last = float(out.split('final loss ')[1].split(',')[0])
+    assert last < first / 10
+    assert 'lr 0.000100' in out          # StepLR: 0.1 * 0.1**3 after 100 epochs
+
+
+def test_3_5_losses():
+    out = run('s3_5_losses.py')
+    assert 'BCELoss()\nCrossEntropyLoss()\nMSELoss()\nL1Loss()\nSmoothL1Loss()' in out
+
+
+def test_launcher_semantics(tmp_path):
+    (tmp_path / 'helper_mod.py').write_text('VALUE = 41\n')
+    script = tmp_path / 'prog.py'
+    script.write_text('import sys, torch, torch.nn as nn, torchvision\n'
+                      'import helper_mod\n'
+                      'assert torch.nn is nn and torch.__name__ == "ember"\n'
+                      'print(__name__, sys.argv[1:], helper_mod.VALUE + 1)\n'
+                      'try:\n'
+                      '    torch.fft.rfft2(torch.ones(2, 2))\n'
+                      'except NotImplementedError as e:\n'
+                      '    print(e)\n'
+                      'print(hasattr(torch, "no_such_api"))\n'
+                      'sys.exit(7)\n')
+    r = subprocess.run([sys.executable, '-m', 'ember.run', str(script), 'a', '--b'],
+                       capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert r.returncode == 7, r.stderr
+    assert r.stdout.splitlines() == ["__main__ ['a', '--b'] 42",
+                                     'ember does not implement torch.fft.rfft2 yet', 'False']
+
+
+def test_main_job_tour_runs():
+    r = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'tour.py')],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert 'd2/dx2 = 12.0' in r.stdout
