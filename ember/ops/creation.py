@@ -955,3 +955,46 @@ bind({
     'new_empty': _new_factory(empty), 'new_full': _new_full, 'new_tensor': _new_tensor,
     'zero_': zero_, 'fill_': fill_,
 })
+
+
+class Copy(Primitive):
+    """``self.copy_(src)``: src broadcast to self's shape and cast to its dtype; the gradient
+    goes to src (self's old values get none)."""
+    _name = 'CopyBackwards'
+
+    def forward(ctx, xp, x, src):
+        if type(src) is not type(x):
+            src = to_device(src, CPU if type(x) is _ndarray else canonical(f'cuda:{x.device.id}'))
+        return xp.broadcast_to(src.astype(x.dtype, copy=False), x.shape)
+
+    def backward(ctx, g):
+        return g.new_zeros(g.shape) if ctx._next[0] is not None else None, g
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` into ``self`` in place (broadcasting, casting, across devices)."""
+    from ._util import inplace
+    if not isinstance(src, Tensor):
+        raise TypeError(f'copy_(): argument \'other\' (position 1) must be Tensor, not '
+                        f'{type(src).__name__}')
+    try:
+        np.broadcast_shapes(src._data.shape, self._data.shape)
+        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f'The size of tensor a ({self.shape[-1] if self.dim() else 1}) must '
+                           f'match the size of tensor b ({src.shape[-1] if src.dim() else 1}) at '
+                           'non-singleton dimension ' + str(max(self.dim() - 1, 0))) from None
+    from ..autograd.grad_mode import _state
+    if not (_state[0] and (self._rg or src._rg)) and type(src._data) is type(self._data):
+        d = self._data
+        if d.ndim == 0:
+            d[()] = src._data.astype(d.dtype, copy=False)
+        else:
+            d[...] = src._data
+        self._vc[0] += 1
+        return self
+    return inplace(self, Copy, src)
+
+
+bind({'copy_': copy_})
