@@ -29,8 +29,11 @@ from . import nn
 from . import optim
 from . import random
 from . import return_types
+from . import vision
 from . import utils
 from . import cuda, backends, accelerator
+from . import serialization
+from .serialization import save, load
 
 # torch submodules ember does not have: any use names the missing API
 _MISSING_SUBMODULES = {'fft', 'special', 'sparse', 'jit', 'onnx', 'profiler', 'hub', 'export',

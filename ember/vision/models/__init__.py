@@ -1,0 +1,2 @@
+"""Vision models (``torchvision.models``): none yet."""
+__all__ = []
