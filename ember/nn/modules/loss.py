@@ -1,16 +1,25 @@
-"""Loss modules: each wraps its ``nn.functional`` form and stores ``reduction``."""
+"""Loss modules: each wraps its ``nn.functional`` form and keeps PyTorch's constructor
+arguments, attributes and buffers (``weight``, ``pos_weight``); ``repr`` is the bare
+``CrossEntropyLoss()`` as in PyTorch."""
 from ..module import Module
 from .. import functional as F
 from ...ops.loss import _legacy_reduction
 
 __all__ = ['L1Loss', 'MSELoss', 'CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss',
-           'SmoothL1Loss', 'HuberLoss', 'KLDivLoss']
+           'SmoothL1Loss', 'HuberLoss', 'KLDivLoss', 'PoissonNLLLoss', 'GaussianNLLLoss',
+           'CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'SoftMarginLoss',
+           'MultiLabelSoftMarginLoss', 'MultiLabelMarginLoss', 'MultiMarginLoss',
+           'TripletMarginLoss', 'TripletMarginWithDistanceLoss', 'CTCLoss', 'PairwiseDistance',
+           'CosineSimilarity']
 
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction='mean'):
         super().__init__()
-        self.reduction = _legacy_reduction(size_average, reduce, reduction)
+        if size_average is not None or reduce is not None:
+            self.reduction = _legacy_reduction(size_average, reduce)
+        else:
+            self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
@@ -20,24 +29,26 @@ class _WeightedLoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error (``nn.L1Loss``)."""
+    """Mean absolute error ``|input - target|`` (``nn.L1Loss``)."""
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
-    """Mean squared error (``nn.MSELoss``)."""
+    """Mean squared error ``(input - target)**2`` (``nn.MSELoss``)."""
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Cross entropy of logits against class indices or probabilities (``nn.CrossEntropyLoss``).
+    """Cross entropy of logits against class indices or probabilities
+    (``nn.CrossEntropyLoss``).
 
     Args:
-        weight, ignore_index=-100, reduction='mean', label_smoothing=0.0.
+        weight: per-class weights (C,), a buffer. ignore_index: -100. reduction: 'mean'.
+        label_smoothing: 0.0.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -52,7 +63,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of log-probabilities (``nn.NLLLoss``)."""
+    """Negative log-likelihood of log-probabilities at class indices (``nn.NLLLoss``)."""
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction='mean'):
@@ -72,7 +83,8 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid + binary cross entropy, stable (``nn.BCEWithLogitsLoss``)."""
+    """Sigmoid + binary cross entropy, stable (``nn.BCEWithLogitsLoss``); ``weight`` and
+    ``pos_weight`` are buffers."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction='mean',
                  pos_weight=None):
@@ -87,7 +99,7 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    """Smooth L1 (``nn.SmoothL1Loss``), quadratic below ``beta``."""
+    """Smooth L1 (``nn.SmoothL1Loss``): quadratic below ``beta``, linear above."""
 
     def __init__(self, size_average=None, reduce=None, reduction='mean', beta=1.0):
         super().__init__(size_average, reduce, reduction)
@@ -98,7 +110,7 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Huber loss (``nn.HuberLoss``), quadratic below ``delta``."""
+    """Huber loss (``nn.HuberLoss``): quadratic below ``delta``, linear above."""
 
     def __init__(self, reduction='mean', delta=1.0):
         super().__init__(reduction=reduction)
@@ -117,3 +129,189 @@ class KLDivLoss(_Loss):
 
     def forward(self, input, target):
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood (``nn.PoissonNLLLoss``)."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                 reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                  eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood with predicted variance (``nn.GaussianNLLLoss``)."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction='mean'):
+        super().__init__(None, None, reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """``1 - cos`` for similar pairs, ``max(0, cos - margin)`` for dissimilar ones
+    (``nn.CosineEmbeddingLoss``)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                       reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(0, -y (x1 - x2) + margin)`` (``nn.MarginRankingLoss``)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                     reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """``x`` for ``y = 1``, ``max(0, margin - x)`` for ``y = -1`` (``nn.HingeEmbeddingLoss``)."""
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """Two-class logistic loss ``log(1 + exp(-y x))`` (``nn.SoftMarginLoss``)."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Multi-label one-versus-all logistic loss (``nn.MultiLabelSoftMarginLoss``)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction='mean'):
+        super().__init__(weight, size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                             reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-class multi-label hinge loss (``nn.MultiLabelMarginLoss``)."""
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss (``nn.MultiMarginLoss``)."""
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                 reduction='mean'):
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError('only p == 1 and p == 2 supported')
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f'MultiMarginLoss: expected weight to be None or 1D tensor, got '
+                             f'{weight.dim()}D instead')
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """Triplet loss with the p-norm distance (``nn.TripletMarginLoss``)."""
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
+                 reduction='mean'):
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f'TripletMarginLoss: expected margin to be greater than 0, got '
+                             f'{margin} instead')
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                     eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class PairwiseDistance(Module):
+    """``||x1 - x2 + eps||_p`` over the last dim (``nn.PairwiseDistance``)."""
+
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+        super().__init__()
+        self.norm = p
+        self.eps = eps
+        self.keepdim = keepdim
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CosineSimilarity(Module):
+    """Cosine similarity along ``dim`` (``nn.CosineSimilarity``)."""
+
+    def __init__(self, dim=1, eps=1e-8):
+        super().__init__()
+        self.dim = dim
+        self.eps = eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet loss with any distance function, by default a :class:`PairwiseDistance`
+    submodule (``nn.TripletMarginWithDistanceLoss``)."""
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction='mean'):
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f'TripletMarginWithDistanceLoss: expected margin to be greater than '
+                             f'0, got {margin} instead')
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                   distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap,
+                                                   reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist Temporal Classification loss (``nn.CTCLoss``)."""
+
+    def __init__(self, blank=0, reduction='mean', zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)
