@@ -280,7 +280,10 @@ class Primitive(Node):
             from ..backend import xp_of
             xp = xp_of(next(a for a in arrays if hasattr(a, 'shape')))
         if not (need and _state[0] and cls.differentiable):
-            out = cls.forward(cls._noctx, xp, *arrays, **kw)
+            try:
+                out = cls.forward(cls._noctx, xp, *arrays, **kw)
+            except ValueError as e:
+                raise _shape_error(e, arrays) from None
             if type(out) is tuple:
                 return tuple(_wrap(_arr(o, xp)) for o in out)
             if type(out) is not _ndarray and xp is np:
@@ -292,7 +295,10 @@ class Primitive(Node):
                     t._rg = True
             return t
         node = cls()
-        out = cls.forward(node, xp, *arrays, **kw)
+        try:
+            out = cls.forward(node, xp, *arrays, **kw)
+        except ValueError as e:
+            raise _shape_error(e, arrays) from None
         return node._finish(out, args, arrays, xp, kw)
 
     _to_save = ()
@@ -383,6 +389,23 @@ class Primitive(Node):
                     grads[k] = _zeros_like_out(self._out_meta[k])
         r = type(self).backward(self, *grads)
         return r if type(r) is tuple else (r,)
+
+def _shape_error(e, arrays):
+    """NumPy's broadcasting ValueError as PyTorch's RuntimeError naming the sizes; other
+    errors unchanged."""
+    if 'broadcast' not in str(e):
+        return e
+    shapes = [a.shape for a in arrays if hasattr(a, 'shape')]
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            n = max(len(a), len(b))
+            pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+            for d in range(n - 1, -1, -1):
+                if pa[d] != pb[d] and pa[d] != 1 and pb[d] != 1:
+                    return RuntimeError(f'The size of tensor a ({pa[d]}) must match the size of '
+                                        f'tensor b ({pb[d]}) at non-singleton dimension {d}')
+    return RuntimeError(str(e))
+
 
 def _arr(o, xp):
     if type(o) is not _ndarray and xp is np:

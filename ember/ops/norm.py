@@ -41,11 +41,11 @@ class _Norm(Primitive):
             mean = stats[0].astype(np.float64).reshape(keep)
             var = stats[1].astype(np.float64).reshape(keep)
         invstd = 1.0 / xp.sqrt(var + eps)
-        wb = w.reshape(ctx.wshape).astype(np.float64) if w is not None else 1.0
+        wb = w.reshape(wshape).astype(np.float64) if w is not None else 1.0
         alpha = invstd * wb
         beta = -mean * alpha
         if b is not None:
-            beta = beta + b.reshape(ctx.wshape)
+            beta = beta + b.reshape(wshape)
         out = x * alpha.astype(x.dtype) + beta.astype(x.dtype)
         ctx.save_for_backward(x, w)
         ctx.mean, ctx.invstd = mean, invstd

@@ -9,8 +9,7 @@ from copy import deepcopy
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import no_grad, _state
-from .. import _dtype
+from ..autograd.grad_mode import _state
 from ..backend import xp_of
 
 __all__ = ['Optimizer', 'required']

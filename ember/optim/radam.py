@@ -1,6 +1,4 @@
 """RAdam (rectified Adam)."""
-import math
-
 from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _check_nonneg,
                         _check_betas, _grads, _lerp_, _zeros_like)
 from ..backend import xp_of

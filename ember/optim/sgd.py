@@ -1,6 +1,4 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
-import numpy as np
-
 from .._tensor import _wrap
 from .optimizer import Optimizer, required, _value, _closure_loss
 
