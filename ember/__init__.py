@@ -3,6 +3,13 @@
 The public namespace, re-exported explicitly in one place.
 """
 
+import numpy as _np
+
+# PyTorch ops never warn on 1/0, log(-1) or overflow (they give inf/nan silently); NumPy would
+# warn on every such op. Silence those floating-point warnings for the process, as NumPy's own
+# default elsewhere would surprise a PyTorch user (documented in the README).
+_np.seterr(divide='ignore', invalid='ignore', over='ignore', under='ignore')
+
 from . import _dtype, version
 from .version import __version__
 from ._dtype import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32,
