@@ -1,0 +1,2 @@
+"""``ember.utils``: the ``torch.utils`` counterpart (``data``)."""
+from . import data  # noqa: F401
