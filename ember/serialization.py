@@ -703,8 +703,9 @@ class _WeightsUnpickler(pickle._Unpickler):
     allowlisted classes, state set only on allowlisted instances."""
     dispatch = pickle._Unpickler.dispatch.copy()
 
-    def __init__(self, file, persistent_load, **kw):
+    def __init__(self, file, persistent_load, modules=False, **kw):
         super().__init__(file, **kw)
+        self._modules_ok = modules
         if persistent_load is not None:
             self.persistent_load = persistent_load
         self._user = _user_allowed()
@@ -728,12 +729,30 @@ class _WeightsUnpickler(pickle._Unpickler):
                                   f'{module} is blocked.' + '\n' + _weights_msg(full))
         if full in self._user:
             return self._user[full]
+        cls = self._loaded_module_class(module, name) if self._modules_ok else None
+        if cls is not None:
+            return cls
         if full.startswith('torch.') and name[:1].isupper() and name.endswith('Storage'):
             raise UnpicklingError(f'ember has no counterpart of the storage type {full}')
         if full.startswith('torch.') and full[6:] not in ('',) and '.' not in full[6:]:
             raise UnpicklingError(f'ember cannot load {full} (no ember counterpart); '
                                   + _weights_msg(full))
         raise UnpicklingError(_weights_msg(full))
+
+    def _loaded_module_class(self, module, name):
+        """An ``nn.Module`` subclass of a module this program has already imported (no import
+        happens, so no code from the file runs): lets the default load read back a whole model
+        saved with ``torch.save(model, f)``, as the tutorial does. Explicit
+        ``weights_only=True`` refuses it, as PyTorch does."""
+        from .nn.module import Module
+        obj = sys.modules.get(module)
+        for part in name.split('.'):
+            obj = getattr(obj, part, None) if obj is not None else None
+        if not (isinstance(obj, type) and issubclass(obj, Module)):
+            return None
+        self._ok.add(id(obj))
+        self._types = self._types + (obj,)
+        return obj
 
     def _check_callable(self, f):
         if id(f) not in self._ok:
@@ -785,6 +804,10 @@ class _WeightsUnpickler(pickle._Unpickler):
                                       if isinstance(k, str) and not k.startswith('_')})
             return
         setstate = getattr(inst, '__setstate__', None)
+        from .nn.module import Module
+        if isinstance(inst, Module) and isinstance(state, dict):
+            Module.__setstate__(inst, state)
+            return
         if setstate is not None and type(inst) in self._user.values():
             setstate(state)
             return
@@ -929,7 +952,7 @@ def _load_zip(zr, map_location, unpickler_cls, weights_only, pickle_load_args):
 
     data = io.BytesIO(zr.read_small('data.pkl'))
     if weights_only:
-        up = _WeightsUnpickler(data, persistent_load, **pickle_load_args)
+        up = _WeightsUnpickler(data, persistent_load, modules=weights_only == _DEFAULT, **pickle_load_args)
     else:
         up = unpickler_cls(data, **pickle_load_args)
         up.persistent_load = persistent_load
@@ -943,7 +966,7 @@ def _load_legacy(f, map_location, unpickler_cls, weights_only, pickle_load_args,
     restore = _restore_fn(map_location)
 
     def plain():
-        return _WeightsUnpickler(f, None, **pickle_load_args).load()
+        return _WeightsUnpickler(f, None, modules=weights_only == _DEFAULT, **pickle_load_args).load()
 
     try:
         magic = plain()
@@ -977,7 +1000,7 @@ def _load_legacy(f, map_location, unpickler_cls, weights_only, pickle_load_args,
         return _Typed(st, stype.dtype)
 
     if weights_only:
-        up = _WeightsUnpickler(f, persistent_load, **pickle_load_args)
+        up = _WeightsUnpickler(f, persistent_load, modules=weights_only == _DEFAULT, **pickle_load_args)
     else:
         up = unpickler_cls(f, **pickle_load_args)
         up.persistent_load = persistent_load
@@ -1012,6 +1035,9 @@ def _wo_error(e, fname):
     return UnpicklingError(text + str(fname))
 
 
+_DEFAULT = 'default'   # weights_only not given: safe loading that also reads whole models
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
     """Load an object saved with ``ember.save`` or ``torch.save`` (``torch.load``).
@@ -1028,13 +1054,20 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         mmap: memory-map the file's storages (copy-on-write) instead of reading them.
         pickle_load_args: passed to the unpickler (``encoding`` defaults to ``'utf-8'``).
 
+    With ``weights_only`` left at its default, the restricted unpickler also accepts
+    ``nn.Module`` classes that the program has already imported, so ``torch.load('model.pth')``
+    of a whole model saved by ``torch.save(model, ...)`` works as the tutorial shows (PyTorch
+    2.6+ refuses it); nothing is imported and no other code runs. ``weights_only=True`` given
+    explicitly refuses them as PyTorch does.
+
     A file that references a disallowed global raises ``pickle.UnpicklingError`` naming it;
     truncated or corrupted archives raise RuntimeError naming the file. PyTorch's legacy
     (pre-1.6, non-zip) format loads too.
     """
     if weights_only is None:
-        weights_only = pickle_module is None and \
-            os.getenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '0') not in ('1', 'y', 'yes', 'true')
+        weights_only = _DEFAULT if pickle_module is None and \
+            os.getenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '0') not in ('1', 'y', 'yes', 'true') \
+            else False
     if weights_only and pickle_module is not None:
         raise RuntimeError('Can not safely load weights when explicit pickle_module is specified')
     pickle_module = pickle_module or pickle

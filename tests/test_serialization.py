@@ -165,7 +165,7 @@ def test_whole_module_needs_weights_only_false(tmp_path):
     model = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.ReLU(), ember.nn.Linear(4, 2))
     ember.save(model, tmp_path / 'model.pth')
     with pytest.raises(pickle.UnpicklingError, match='Unsupported global: GLOBAL ember.nn'):
-        ember.load(tmp_path / 'model.pth')
+        ember.load(tmp_path / 'model.pth', weights_only=True)
     m2 = ember.load(tmp_path / 'model.pth', weights_only=False)
     assert type(m2) is ember.nn.Sequential and type(m2[0]) is ember.nn.Linear
     x = ember.randn(5, 3)
@@ -173,6 +173,38 @@ def test_whole_module_needs_weights_only_false(tmp_path):
     assert isinstance(m2[0].weight, ember.nn.Parameter) and m2[0].weight.requires_grad
     m2(x).sum().backward()
     assert m2[0].weight.grad is not None
+
+
+class _Net(ember.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = ember.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_default_load_reads_whole_models_of_imported_classes_only(tmp_path):
+    # the tutorial's torch.save(model, f) / torch.load(f): the default (weights_only not given)
+    # rebuilds module classes the program already imported, and nothing else
+    model = _Net()
+    ember.save(model, tmp_path / 'model.pth')
+    m2 = ember.load(tmp_path / 'model.pth')
+    assert type(m2) is _Net and type(m2.fc) is ember.nn.Linear
+    x = ember.randn(4, 3)
+    np.testing.assert_array_equal(_np(m2(x)), _np(model(x)))
+    # only nn.Module subclasses of already-imported modules: never an import, never a function
+    from ember.serialization import _WeightsUnpickler
+    import io
+    for forged in (b'\x80\x02cxmod_never_imported\n_Net\nq\x00)\x81q\x01.',   # not imported
+                   b'\x80\x02cjson.decoder\nJSONDecoder\nq\x00)\x81q\x01.',    # not a Module
+                   b'\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.'):
+        with pytest.raises(pickle.UnpicklingError):
+            _WeightsUnpickler(io.BytesIO(forged), None, modules=True).load()
+    ok = b'\x80\x02c' + __name__.encode() + b'\n_Net\nq\x00)\x81q\x01.'
+    assert type(_WeightsUnpickler(io.BytesIO(ok), None, modules=True).load()) is _Net
+    with pytest.raises(pickle.UnpicklingError):
+        _WeightsUnpickler(io.BytesIO(ok), None, modules=False).load()
 
 
 def test_paths_and_file_objects(tmp_path):

@@ -1,0 +1,69 @@
+"""Tutorial 5.1: the basic training loop on a device, printing the running loss."""
+# --- filled in: names the tutorial leaves undefined ---
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class SimpleNet(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super(SimpleNet, self).__init__()
+        self.fc1 = nn.Linear(input_size, hidden_size)
+        self.fc2 = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        x = F.relu(self.fc1(x))
+        x = self.fc2(x)
+        return x
+
+import torch
+from torch.utils.data import TensorDataset, DataLoader
+
+torch.manual_seed(0)
+input_size, hidden_size, output_size = 20, 64, 3
+centers = torch.randn(output_size, input_size) * 2
+labels_all = torch.randint(0, output_size, (3200,))
+features_all = centers[labels_all] + torch.randn(3200, input_size)
+train_dataset = TensorDataset(features_all[:2800], labels_all[:2800])
+test_loader = DataLoader(TensorDataset(features_all[2800:], labels_all[2800:]), batch_size=100)
+# --- the tutorial's code ---
+import torch
+import torch.nn as nn
+import torch.optim as optim
+from torch.utils.data import DataLoader
+
+# 假设已经定义好模型、数据集和数据加载器
+model = SimpleNet(input_size, hidden_size, output_size)
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.Adam(model.parameters(), lr=0.001)
+train_loader = DataLoader(train_dataset, batch_size=32, shuffle=True)
+
+# 将模型移至 GPU（如果可用）
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+model.to(device)
+
+# 训练循环
+num_epochs = 10
+for epoch in range(num_epochs):
+    model.train()  # 设置为训练模式
+    running_loss = 0.0
+    
+    for i, (inputs, targets) in enumerate(train_loader):
+        # 将数据移至 GPU
+        inputs = inputs.to(device)
+        targets = targets.to(device)
+        
+        # 前向传播
+        outputs = model(inputs)
+        loss = criterion(outputs, targets)
+        
+        # 反向传播和优化
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        
+        # 统计损失
+        running_loss += loss.item()
+        
+        if (i + 1) % 100 == 0:
+            print(f'Epoch [{epoch+1}/{num_epochs}], Step [{i+1}/{len(train_loader)}], Loss: {running_loss/100:.4f}')
+            running_loss = 0.0
