@@ -118,3 +118,86 @@ def test_main_job_tour_runs():
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert 'd2/dx2 = 12.0' in r.stdout
+
+
+def _write_small_cifar(root, n_train=40, n_test=20):
+    """A small CIFAR-10 in the real python-pickle layout; returns {filename: md5}."""
+    import hashlib
+    import pickle
+    base = os.path.join(root, 'cifar-10-batches-py')
+    os.makedirs(base)
+    rng = np.random.RandomState(0)
+    md5 = {}
+
+    def dump(name, obj):
+        path = os.path.join(base, name)
+        with open(path, 'wb') as f:
+            pickle.dump(obj, f)
+        md5[name] = hashlib.md5(open(path, 'rb').read()).hexdigest()
+    for i in range(1, 6):
+        dump(f'data_batch_{i}', {'data': rng.randint(0, 256, (n_train // 5, 3072), dtype=np.uint8),
+                                 'labels': rng.randint(0, 10, n_train // 5).tolist()})
+    dump('test_batch', {'data': rng.randint(0, 256, (n_test, 3072), dtype=np.uint8),
+                        'labels': rng.randint(0, 10, n_test).tolist()})
+    dump('batches.meta', {'label_names': ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
+                                          'frog', 'horse', 'ship', 'truck']})
+    return md5
+
+
+def test_4_1_builtin_cifar10(tmp_path):
+    # offline: a small CIFAR-10 in the real format under ./data; a test-only sitecustomize
+    # registers its MD5s in place of the real archive's, so download=True finds it complete
+    md5 = _write_small_cifar(str(tmp_path / 'data'))
+    shim = tmp_path / 'shim'
+    shim.mkdir()
+    (shim / 'sitecustomize.py').write_text(
+        'import ember.vision.datasets as d\n'
+        f'm = {md5!r}\n'
+        "d.CIFAR10.train_list = [[f'data_batch_{i}', m[f'data_batch_{i}']] for i in range(1, 6)]\n"
+        "d.CIFAR10.test_list = [['test_batch', m['test_batch']]]\n"
+        "d.CIFAR10.meta = dict(d.CIFAR10.meta, md5=m['batches.meta'])\n")
+    env = dict(os.environ, PYTHONPATH=str(shim) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    r = subprocess.run([sys.executable, '-m', 'ember.run',
+                        os.path.join(TUT, 's4_1_builtin_datasets.py')],
+                       capture_output=True, text=True, timeout=300, cwd=str(tmp_path), env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == '40 20 torch.Size([32, 3, 224, 224]) torch.float32 ' \
+                               'torch.Size([32]) torch.int64'
+
+
+def test_4_1_custom_dataset_with_workers():
+    out = run('s4_1_custom_dataset.py')
+    assert out.splitlines() == ['Tensor torch.Size([16, 3, 32, 32]) torch.float64 '
+                                'torch.Size([16]) torch.int64', '100 7']
+
+
+def test_4_2_transforms():
+    out = run('s4_2_transforms.py')
+    assert 'RandomRotation(degrees=[-10.0, 10.0]' in out
+    assert out.strip().endswith('torch.Size([3, 224, 224]) torch.float32')
+
+
+def test_5_training_evaluation_save_load(tmp_path):
+    out = run('s5_1_training_loop.py', cwd=str(tmp_path))
+    losses = [float(l.rsplit('Loss: ', 1)[1]) for l in out.splitlines() if 'Loss: ' in l]
+    assert len(losses) == 10 and losses[-1] < losses[0] / 5
+    out = run('s5_2_evaluation.py', cwd=str(tmp_path))
+    assert float(out.rsplit('测试准确率: ', 1)[1].rstrip('%\n')) > 90
+    out = run('s5_3_save_load.py', cwd=str(tmp_path))
+    assert out.strip() == 'SimpleNet True True'
+    assert (tmp_path / 'model.pth').exists() and (tmp_path / 'model_weights.pth').exists()
+
+
+@pytest.mark.slow
+def test_6_main_job_mnist_cnn_learns(tmp_path):
+    """The README's main job: the tutorial's CNN on the bundled digits, 5 epochs."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'mnist_cnn.py'),
+                        '--workdir', str(tmp_path)], capture_output=True, text=True,
+                       timeout=900, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    accs = [float(l.rsplit(': ', 1)[1].rstrip('%')) for l in r.stdout.splitlines()
+            if '测试准确率' in l]
+    assert len(accs) == 5 and accs[-1] > 85, r.stdout
+    sd = ember.load(tmp_path / 'mnist_cnn.pth')
+    assert list(sd) == ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight',
+                        'fc1.bias', 'fc2.weight', 'fc2.bias']

@@ -21,10 +21,10 @@ from torch.utils.data import TensorDataset, DataLoader
 torch.manual_seed(0)
 input_size, hidden_size, output_size = 20, 64, 3
 centers = torch.randn(output_size, input_size) * 2
-labels_all = torch.randint(0, output_size, (3200,))
-features_all = centers[labels_all] + torch.randn(3200, input_size)
-train_dataset = TensorDataset(features_all[:2800], labels_all[:2800])
-test_loader = DataLoader(TensorDataset(features_all[2800:], labels_all[2800:]), batch_size=100)
+labels_all = torch.randint(0, output_size, (4000,))
+features_all = centers[labels_all] + 2 * torch.randn(4000, input_size)
+train_dataset = TensorDataset(features_all[:3600], labels_all[:3600])
+test_loader = DataLoader(TensorDataset(features_all[3600:], labels_all[3600:]), batch_size=100)
 
 # (the model trained by tutorial 5.1)
 import torch.optim as optim
