@@ -52,8 +52,185 @@ def mlp_fwd_bwd(lib):
     return step
 
 
+def _tutorial_cnn(lib):
+    nn = lib.nn
+
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, kernel_size=3, stride=1, padding=1)
+            self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+            self.conv2 = nn.Conv2d(32, 64, kernel_size=3, stride=1, padding=1)
+            self.fc1 = nn.Linear(64 * 7 * 7, 128)
+            self.fc2 = nn.Linear(128, 10)
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            x = self.pool(self.relu(self.conv1(x)))
+            x = self.pool(self.relu(self.conv2(x)))
+            x = x.view(-1, 64 * 7 * 7)
+            x = self.relu(self.fc1(x))
+            return self.fc2(x)
+    lib.manual_seed(0)
+    return CNN()
+
+
+def mnist_cnn_train(lib):
+    """The tutorial's MNIST CNN (section 6): one Adam training step at batch 64."""
+    model = _tutorial_cnn(lib)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    crit = lib.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    x = _t(lib, rng.standard_normal((64, 1, 28, 28), dtype=np.float32))
+    y = _t(lib, rng.integers(0, 10, 64))
+
+    def step():
+        opt.zero_grad()
+        crit(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def mnist_cnn_eval(lib):
+    """The tutorial's MNIST CNN: eval forward at batch 1000 under no_grad."""
+    model = _tutorial_cnn(lib).eval()
+    x = _t(lib, np.random.default_rng(0).standard_normal((1000, 1, 28, 28), dtype=np.float32))
+
+    def step():
+        with lib.no_grad():
+            model(x).max(1)
+    return step
+
+
+def simplenet_sgd(lib):
+    """The tutorial's SimpleNet 10-50-2: one SGD (momentum) step at batch 32."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 50), nn.ReLU(), nn.Linear(50, 2))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    crit = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    x = _t(lib, rng.standard_normal((32, 10), dtype=np.float32))
+    y = _t(lib, rng.integers(0, 2, 32))
+
+    def step():
+        opt.zero_grad()
+        crit(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def cifar_bn_sgd(lib):
+    """A CIFAR-style conv net with BatchNorm: one SGD step at batch 128 on 3x32x32."""
+    nn = lib.nn
+    lib.manual_seed(0)
+
+    def block(i, o):
+        return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]
+    model = nn.Sequential(*block(3, 32), nn.MaxPool2d(2), *block(32, 64), nn.MaxPool2d(2),
+                          *block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(128, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    crit = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    x = _t(lib, rng.standard_normal((128, 3, 32, 32), dtype=np.float32))
+    y = _t(lib, rng.integers(0, 10, 128))
+
+    def step():
+        opt.zero_grad()
+        crit(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def lstm_lm(lib):
+    """2-layer LSTM language model: embedding 10k x 200, LSTM 200 x2, seq 35, batch 20."""
+    nn = lib.nn
+    lib.manual_seed(0)
+
+    class LM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(10000, 200)
+            self.rnn = nn.LSTM(200, 200, num_layers=2)
+            self.out = nn.Linear(200, 10000)
+
+        def forward(self, x):
+            h, _ = self.rnn(self.emb(x))
+            return self.out(h)
+    model = LM()
+    opt = lib.optim.SGD(model.parameters(), lr=1.0)
+    crit = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    x = _t(lib, rng.integers(0, 10000, (35, 20)))
+    y = _t(lib, rng.integers(0, 10000, (35 * 20,)))
+
+    def step():
+        opt.zero_grad()
+        crit(model(x).reshape(-1, 10000), y).backward()
+        lib.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+        opt.step()
+    return step
+
+
+def transformer_layer(lib):
+    """A Transformer encoder layer (d_model 256, 8 heads, ff 1024): forward + backward,
+    seq 64, batch 32, batch_first."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(256, 8, 1024, dropout=0.1, batch_first=True)
+    x = _t(lib, np.random.default_rng(0).standard_normal((32, 64, 256), dtype=np.float32))
+
+    def step():
+        layer.zero_grad()
+        layer(x).sum().backward()
+    return step
+
+
+def adam_step(lib):
+    """One Adam update over the tutorial CNN's parameters (gradients already present)."""
+    model = _tutorial_cnn(lib)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    for p in model.parameters():
+        p.grad = _t(lib, rng.standard_normal(tuple(p.shape), dtype=np.float32))
+
+    def step():
+        opt.step()
+    return step
+
+
+def dataloader_throughput(lib):
+    """DataLoader: one epoch over 2048 (3x32x32 float32, label) pairs, batch 64, shuffled,
+    two worker processes."""
+    data = lib.utils.data
+    rng = np.random.default_rng(0)
+    ds = data.TensorDataset(_t(lib, rng.standard_normal((2048, 3, 32, 32), dtype=np.float32)),
+                            _t(lib, rng.integers(0, 10, 2048)))
+    loader = data.DataLoader(ds, batch_size=64, shuffle=True, num_workers=2,
+                             persistent_workers=True)
+
+    def step():
+        for _ in loader:
+            pass
+    return step
+
+
+WORKLOADS_EXTRA = {
+    'mnist_cnn train step (b64, Adam)': (mnist_cnn_train, 1.5),
+    'mnist_cnn eval forward (b1000)': (mnist_cnn_eval, 1.5),
+    'simplenet 10-50-2 step (b32, SGD)': (simplenet_sgd, 1.5),
+    'cifar BN net step (b128, SGD)': (cifar_bn_sgd, 1.5),
+    'lstm LM step (2x200, seq35, b20)': (lstm_lm, 1.5),
+    'transformer enc layer fwd+bwd': (transformer_layer, 1.5),
+    'adam step over CNN params': (adam_step, 1.5),
+    'dataloader epoch (2 workers)': (dataloader_throughput, 1.5),
+}
+
+
 WORKLOADS = {
     'dispatch_add (x100)': (dispatch_add, 2.0),
     'dispatch_add_grad (x100)': (dispatch_add_grad, 2.0),
     'mlp_784_1024_1024_10_b256 fwd+bwd': (mlp_fwd_bwd, 1.0),
 }
+WORKLOADS.update(WORKLOADS_EXTRA)

@@ -21,7 +21,11 @@ class Linear(Primitive):
     def forward(ctx, xp, x, w, b):
         ctx.save_for_backward(x, w)
         ctx.has_b = b is not None
-        out = xp.matmul(x, w.T)
+        if x.ndim > 2 and x.flags.c_contiguous:    # one big GEMM beats a batch of small ones
+            out = xp.matmul(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(
+                x.shape[:-1] + (w.shape[0],))
+        else:
+            out = xp.matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -30,12 +34,17 @@ class Linear(Primitive):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
         if ctx._next[0] is not None:
-            gx = g.matmul(w)
+            if g.dim() <= 2:
+                gx = g.matmul(w)
+            else:       # one 2-D GEMM
+                gx = g.reshape(math.prod(g.shape[:-1]), g.shape[-1]).mm(w).view(
+                    *g.shape[:-1], w.shape[-1])
         if ctx._next[1] is not None:
             if g.dim() == 2:
                 gw = g.t().mm(x)
             else:
-                gw = g.reshape(-1, g.shape[-1]).t().mm(x.reshape(-1, x.shape[-1]))
+                n = math.prod(g.shape[:-1])
+                gw = g.reshape(n, g.shape[-1]).t().mm(x.reshape(n, x.shape[-1]))
         if ctx.has_b and ctx._next[2] is not None:
             gb = g.sum(tuple(range(g.dim() - 1))) if g.dim() > 1 else g
         return gx, gw, gb

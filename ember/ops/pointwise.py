@@ -705,6 +705,9 @@ def _sp(name):
     return f
 
 
+_erf_f = _sp('erf')     # used by activation.Gelu
+
+
 def _digamma_f(xp, x):
     r = _sp('digamma')(xp, x)
     # PyTorch: digamma(+0) = -inf, digamma(-0) = +inf (SciPy gives the opposite / NaN)
