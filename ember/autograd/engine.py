@@ -45,11 +45,13 @@ def _graph(roots, targets):
                     stack.append((c, False))
     if targets is None:
         return deps, None
-    needed = set()
+    # 'leads': nodes whose backward must run because a target lies below them; a target
+    # itself only has its incoming gradient captured and runs only if it also leads on
+    leads = set()
     for n in order:
-        if n in targets or any(e is not None and e[0] in needed for e in n._next):
-            needed.add(n)
-    return deps, needed
+        if any(e is not None and (e[0] in leads or e[0] in targets) for e in n._next):
+            leads.add(n)
+    return deps, (leads, leads | set(targets))
 
 
 def _add(a, b):
@@ -122,7 +124,8 @@ def _run(root_edges, root_grads, keep_graph, create_graph, capture=None, accumul
     """
     roots = [e[0] for e in root_edges]
     targets = None if capture is None else {n for n, _ in capture}
-    deps, needed = _graph(roots, targets)
+    deps, sets = _graph(roots, targets)
+    leads, needed = sets if sets is not None else (None, None)
     buffers = {}
     for (n, nr), g in zip(root_edges, root_grads):
         buf = buffers.get(n)
@@ -161,7 +164,8 @@ def _run(root_edges, root_grads, keep_graph, create_graph, capture=None, accumul
                     if accumulate:
                         _accumulate(node.variable, buf[0], create_graph)
                     continue
-                _call(node, buf, keep_graph, create_graph, buffers)
+                if leads is None or node in leads:
+                    _call(node, buf, keep_graph, create_graph, buffers)
             for e in node._next:
                 if e is not None:
                     c = e[0]

@@ -393,7 +393,8 @@ class Primitive(Node):
 def _shape_error(e, arrays):
     """NumPy's broadcasting ValueError as PyTorch's RuntimeError naming the sizes; other
     errors unchanged."""
-    if 'broadcast' not in str(e):
+    msg = str(e)
+    if 'could not be broadcast' not in msg or 'remapped' in msg:
         return e
     shapes = [a.shape for a in arrays if hasattr(a, 'shape')]
     for i, a in enumerate(shapes):
