@@ -30,6 +30,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
+from .ops.activation import softmax, log_softmax  # noqa: F401  (torch.softmax, ...)
 from ._tensor_str import set_printoptions, get_printoptions
 from . import linalg
 from . import nn
@@ -39,8 +40,23 @@ from . import return_types
 from . import vision
 from . import utils
 from . import cuda, backends, accelerator
+from . import amp, cpu
+from .amp.autocast_mode import (autocast, is_autocast_enabled, set_autocast_enabled,  # noqa: F401
+                                get_autocast_dtype, set_autocast_dtype, is_autocast_cache_enabled,
+                                set_autocast_cache_enabled, clear_autocast_cache,
+                                autocast_increment_nesting, autocast_decrement_nesting,
+                                is_autocast_cpu_enabled, set_autocast_cpu_enabled,
+                                get_autocast_cpu_dtype, get_autocast_gpu_dtype,
+                                set_autocast_cpu_dtype, set_autocast_gpu_dtype)
 from . import serialization
 from .serialization import save, load
+from . import distributed
+from . import quantization
+from ._quantized import (quint8, qint8, qint32, quint4x2, qscheme, per_tensor_affine,
+                         per_channel_affine, per_tensor_symmetric, per_channel_symmetric,
+                         per_channel_affine_float_qparams, quantize_per_tensor,
+                         quantize_per_channel, quantize_per_tensor_dynamic, dequantize,
+                         fake_quantize_per_tensor_affine, fake_quantize_per_channel_affine)
 
 # torch submodules ember does not have: any use names the missing API
 _MISSING_SUBMODULES = {'fft', 'special', 'sparse', 'jit', 'onnx', 'profiler', 'hub', 'export',

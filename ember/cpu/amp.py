@@ -1,0 +1,31 @@
+"""``ember.cpu.amp`` (``torch.cpu.amp``): deprecated aliases of ``ember.amp`` for the CPU."""
+import warnings
+
+from .. import _dtype
+from ..amp import autocast_mode as _am
+from ..amp.grad_scaler import GradScaler as _GradScaler
+
+__all__ = ['autocast', 'GradScaler']
+
+
+class autocast(_am.autocast):
+    """``torch.cpu.amp.autocast(enabled=True, dtype=torch.bfloat16, cache_enabled=True)``:
+    deprecated, same as ``torch.amp.autocast('cpu', ...)``."""
+
+    def __init__(self, enabled=True, dtype=_dtype.bfloat16, cache_enabled=True):
+        warnings.warn("`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+                      "`torch.amp.autocast('cpu', args...)` instead.", FutureWarning, stacklevel=2)
+        super().__init__('cpu', enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
+
+
+class GradScaler(_GradScaler):
+    """``torch.cpu.amp.GradScaler``: deprecated, same as ``torch.amp.GradScaler('cpu', ...)``."""
+
+    def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                 growth_interval=2000, enabled=True):
+        warnings.warn("`torch.cpu.amp.GradScaler(args...)` is deprecated. Please use "
+                      "`torch.amp.GradScaler('cpu', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__('cpu', init_scale=init_scale, growth_factor=growth_factor,
+                         backoff_factor=backoff_factor, growth_interval=growth_interval,
+                         enabled=enabled)

@@ -1,0 +1,60 @@
+"""``ember.cuda.amp`` (``torch.cuda.amp``): deprecated aliases of ``ember.amp`` for CUDA.
+
+``from torch.cuda.amp import autocast, GradScaler`` works as in PyTorch: each warns that it
+is deprecated; without CUDA, ``autocast()`` warns and disables itself and ``GradScaler()``
+warns and becomes a pass-through, so a CPU machine still trains in float32.
+"""
+import functools
+import warnings
+
+from .. import _dtype
+from ..amp import autocast_mode as _am
+from ..amp.grad_scaler import GradScaler as _GradScaler, OptState  # noqa: F401
+
+__all__ = ['amp_definitely_not_available', 'autocast', 'custom_bwd', 'custom_fwd', 'GradScaler']
+
+
+def amp_definitely_not_available():
+    """True when CUDA is unavailable."""
+    from . import is_available
+    return not is_available()
+
+
+class autocast(_am.autocast):
+    """``torch.cuda.amp.autocast(enabled=True, dtype=torch.float16, cache_enabled=True)``:
+    deprecated, same as ``torch.amp.autocast('cuda', ...)``."""
+
+    def __init__(self, enabled=True, dtype=_dtype.float16, cache_enabled=True):
+        warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                      "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__('cuda', enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
+
+
+class GradScaler(_GradScaler):
+    """``torch.cuda.amp.GradScaler``: deprecated, same as ``torch.amp.GradScaler('cuda', ...)``."""
+
+    def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
+                 growth_interval=2000, enabled=True):
+        warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                      "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__('cuda', init_scale=init_scale, growth_factor=growth_factor,
+                         backoff_factor=backoff_factor, growth_interval=growth_interval,
+                         enabled=enabled)
+
+
+def custom_fwd(fwd=None, *, cast_inputs=None):
+    """Deprecated: ``torch.amp.custom_fwd(..., device_type='cuda')``."""
+    warnings.warn("`torch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+                  "`torch.amp.custom_fwd(args..., device_type='cuda')` instead.", FutureWarning,
+                  stacklevel=2)
+    return functools.partial(_am.custom_fwd, device_type='cuda')(fwd=fwd, cast_inputs=cast_inputs)
+
+
+def custom_bwd(bwd):
+    """Deprecated: ``torch.amp.custom_bwd(..., device_type='cuda')``."""
+    warnings.warn("`torch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+                  "`torch.amp.custom_bwd(args..., device_type='cuda')` instead.", FutureWarning,
+                  stacklevel=2)
+    return functools.partial(_am.custom_bwd, device_type='cuda')(bwd)
