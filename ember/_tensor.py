@@ -153,7 +153,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def is_floating_point(self):
-        return self._data.dtype.kind == 'f' or self._data.dtype == _BF16
+        return self._data.dtype.kind in 'fV' or self._data.dtype == _BF16
 
     def is_complex(self):
         return self._data.dtype.kind == 'c'

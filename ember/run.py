@@ -25,7 +25,7 @@ ALIASES = {
     'torch': 'ember',
     'torchvision': 'ember.vision',
     'torch.ao.quantization': 'ember.quantization',
-    'torch.ao': 'ember.quantization',
+    'torch.ao': 'ember.ao',
     'torch.nn.utils.prune': 'ember.nn.utils.prune',
 }
 

@@ -27,6 +27,7 @@ from pickle import UnpicklingError
 import numpy as np
 
 from . import _dtype
+from . import _quantized as _Q   # quantized dtypes/tensors (registers quint8... on _dtype)
 from ._tensor import Tensor, Size, _wrap
 from .backend import device as _device
 
@@ -43,7 +44,8 @@ _STORAGE_NAMES = {
     'int16': 'ShortStorage', 'int32': 'IntStorage', 'int64': 'LongStorage',
     'float16': 'HalfStorage', 'bfloat16': 'BFloat16Storage', 'float32': 'FloatStorage',
     'float64': 'DoubleStorage', 'complex64': 'ComplexFloatStorage',
-    'complex128': 'ComplexDoubleStorage'}
+    'complex128': 'ComplexDoubleStorage', 'quint8': 'QUInt8Storage', 'qint8': 'QInt8Storage',
+    'qint32': 'QInt32Storage'}
 
 
 # ====================================================================== saving
@@ -184,6 +186,15 @@ class _Pickler(pickle._Pickler):
                 return (_g('torch._utils', '_rebuild_parameter'),
                         (obj.detach(), obj.requires_grad, collections.OrderedDict()))
             ref, off, shape, stride = self._storages.tensor_args(obj)
+            if isinstance(obj, _Q.QTensor):   # torch._utils._rebuild_qtensor layout
+                qs = obj.qscheme()
+                if qs is _Q.per_tensor_affine:
+                    qp = (_g('torch', qs.name), obj.q_scale(), obj.q_zero_point())
+                else:
+                    qp = (_g('torch', qs.name), obj.q_per_channel_scales(),
+                          obj.q_per_channel_zero_points(), obj.q_per_channel_axis())
+                return (_g('torch._utils', '_rebuild_qtensor'),
+                        (ref, off, shape, stride, qp, False, collections.OrderedDict()))
             return (_g('torch._utils', '_rebuild_tensor_v2'),
                     (ref, off, shape, stride, obj.requires_grad, collections.OrderedDict()))
         t = type(obj)
@@ -541,6 +552,20 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     return t
 
 
+def _rebuild_qtensor(storage, storage_offset, size, stride, quantizer_params, requires_grad,
+                     backward_hooks=None):
+    """A quantized tensor (what ``torch._utils._rebuild_qtensor`` unpickles to)."""
+    t = _rebuild_tensor_v2(storage, storage_offset, size, stride)
+    qs = quantizer_params[0]
+    if qs is _Q.per_tensor_affine:
+        return _Q._make_q(t._data, storage.dtype, qs, float(quantizer_params[1]),
+                          int(quantizer_params[2]))
+    if qs in (_Q.per_channel_affine, _Q.per_channel_affine_float_qparams):
+        return _Q._make_q(t._data, storage.dtype, qs, quantizer_params[1],
+                          quantizer_params[2], int(quantizer_params[3]))
+    raise RuntimeError(f"Can't deserialize quantized tensor with qscheme {qs}")
+
+
 def _rebuild_tensor(storage, storage_offset, size, stride):
     return _rebuild_tensor_v2(storage, storage_offset, size, stride)
 
@@ -595,6 +620,7 @@ def _torch_names():
     from .nn.parameter import Parameter
     m = {'torch._utils._rebuild_tensor_v2': _rebuild_tensor_v2,
          'torch._utils._rebuild_tensor': _rebuild_tensor,
+         'torch._utils._rebuild_qtensor': _rebuild_qtensor,
          'torch._utils._rebuild_parameter': _rebuild_parameter,
          'torch._utils._rebuild_parameter_with_state': _rebuild_parameter_with_state,
          'torch._tensor._rebuild_from_type_v2': _rebuild_from_type_v2,
@@ -604,8 +630,11 @@ def _torch_names():
          'torch.Size': Size, 'torch.device': _device,
          'torch.storage.UntypedStorage': _STORAGE_TYPES['UntypedStorage'],
          'torch.UntypedStorage': _STORAGE_TYPES['UntypedStorage']}
-    for d in _dtype.ALL:
+    for d in _dtype.ALL + (_Q.quint8, _Q.qint8, _Q.qint32):
         m['torch.' + d.name] = d
+    for qs in (_Q.per_tensor_affine, _Q.per_channel_affine, _Q.per_tensor_symmetric,
+               _Q.per_channel_symmetric, _Q.per_channel_affine_float_qparams):
+        m['torch.' + qs.name] = qs
     for n, st in _STORAGE_TYPES.items():
         m['torch.' + n] = st
         m['torch.cuda.' + n] = st

@@ -229,7 +229,7 @@ def _call(node, buf, keep_graph, create_graph, buffers):
 
 def _check_nan(node, outs):
     for i, g in enumerate(outs):
-        if g is not None and g._data.dtype.kind in 'fc':
+        if g is not None and g._data.dtype.kind in 'fcV':
             xp = np if type(g._data) is np.ndarray else __import__('cupy')
             if bool(xp.isnan(g._data).any()):
                 msg = f"Function '{node.name()}' returned nan values in its {i}th output."
@@ -257,7 +257,7 @@ def _make_grads(outputs, grad_outputs, create_graph=False):
                     res.append(None)
                     continue
                 raise RuntimeError('grad can be implicitly created only for scalar outputs')
-            if o._data.dtype.kind not in 'fc':
+            if o._data.dtype.kind not in 'fcV':
                 raise RuntimeError('grad can be implicitly created only for real scalar outputs '
                                    f'but got {F.Tensor._dtype_of(o._data.dtype)}')
             xp = np if type(o._data) is np.ndarray else __import__('cupy')

@@ -574,7 +574,7 @@ class Function(metaclass=_FunctionMeta):
                 o = o.view_as(o) if need else o.detach()   # an input returned as is: an alias
             elif not is_in:
                 pass
-            if need and o._data.dtype.kind in 'fc' and not any(o is n for n in nondiff):
+            if need and o._data.dtype.kind in 'fcV' and not any(o is n for n in nondiff):
                 if any(o is d for d in dirty):
                     if o.grad_fn is None and o._rg:
                         raise RuntimeError('a leaf Variable that requires grad has been used in an '

@@ -387,7 +387,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         gos = []
         for o in outs:
             d = o._data
-            dt = d.dtype if d.dtype.kind in 'fc' else np.float64
+            dt = d.dtype if d.dtype.kind in 'fcV' else np.float64
             shape = d.shape
             if gen_non_contig_grad_outputs and d.ndim:
                 a = rng.uniform(-1, 1, shape + (2,)).astype(dt)[..., 0]

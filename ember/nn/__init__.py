@@ -3,3 +3,5 @@ from .parameter import Parameter, Buffer, UninitializedParameter
 from .module import Module
 from .modules import *  # noqa: F401,F403
 from . import functional, init, utils
+from . import parallel
+from .parallel import DataParallel

@@ -50,8 +50,9 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 def _calculate_correct_fan(tensor, mode):
     mode = mode.lower()
-    if mode not in ('fan_in', 'fan_out'):
-        raise ValueError(f'Mode {mode} not supported, please use one of fan_in, fan_out')
+    valid_modes = ['fan_in', 'fan_out']
+    if mode not in valid_modes:
+        raise ValueError(f'Mode {mode} not supported, please use one of {valid_modes}')
     fi, fo = _calculate_fan_in_and_fan_out(tensor)
     return fi if mode == 'fan_in' else fo
 

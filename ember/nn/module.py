@@ -2,7 +2,6 @@
 PyTorch's traversal methods, ``state_dict`` layout, hooks and ``repr``."""
 import functools
 import itertools
-import weakref
 from collections import OrderedDict, namedtuple
 
 from .._tensor import Tensor
@@ -10,11 +9,31 @@ from .. import _dtype
 from ..autograd.grad_mode import _state
 from .parameter import Parameter, Buffer
 
-__all__ = ['Module', 'register_module_forward_pre_hook', 'register_module_forward_hook']
+__all__ = ['Module', 'register_module_forward_pre_hook', 'register_module_forward_hook',
+           'register_module_full_backward_pre_hook', 'register_module_full_backward_hook']
 
 _global_forward_pre_hooks = OrderedDict()
 _global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = {}
+_global_forward_hooks_always_called = {}
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
 _hook_ids = itertools.count()
+
+
+def _typename(obj):
+    """``torch.typename``: 'torch.FloatTensor' for tensors, the qualified class name else."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, '__module__', '') or ''
+    if hasattr(obj, '__qualname__'):
+        name = obj.__qualname__
+    elif hasattr(obj, '__name__'):
+        name = obj.__name__
+    else:
+        module = type(obj).__module__ or ''
+        name = type(obj).__qualname__
+    return name if module in ('', 'builtins') else f'{module}.{name}'
 
 
 class _IncompatibleKeys(namedtuple('IncompatibleKeys', ['missing_keys', 'unexpected_keys'])):
@@ -33,13 +52,11 @@ class RemovableHandle:
 
     def __init__(self, *dicts):
         self.id = next(_hook_ids)
-        self._dicts = [weakref.ref(d) if not isinstance(d, OrderedDict) else d for d in dicts]
+        self._dicts = dicts
 
     def remove(self):
         for d in self._dicts:
-            d = d() if isinstance(d, weakref.ref) else d
-            if d is not None:
-                d.pop(self.id, None)
+            d.pop(self.id, None)
 
     def __enter__(self):
         return self
@@ -55,10 +72,29 @@ def register_module_forward_pre_hook(hook):
     return h
 
 
-def register_module_forward_hook(hook):
-    """A forward hook run for every module."""
-    h = RemovableHandle(_global_forward_hooks)
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """A forward hook run for every module (before the module's own forward hooks)."""
+    h = RemovableHandle(_global_forward_hooks, _global_forward_hooks_with_kwargs,
+                        _global_forward_hooks_always_called)
     _global_forward_hooks[h.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[h.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[h.id] = True
+    return h
+
+
+def register_module_full_backward_pre_hook(hook):
+    """A backward pre-hook ``hook(module, grad_output)`` run for every module."""
+    h = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[h.id] = hook
+    return h
+
+
+def register_module_full_backward_hook(hook):
+    """A full backward hook ``hook(module, grad_input, grad_output)`` run for every module."""
+    h = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[h.id] = hook
     return h
 
 
@@ -114,7 +150,7 @@ class Module:
         if '_buffers' not in self.__dict__:
             raise AttributeError('cannot assign buffer before Module.__init__() call')
         if not isinstance(name, str):
-            raise TypeError(f'buffer name should be a string. Got {type(name).__name__}')
+            raise TypeError(f'buffer name should be a string. Got {_typename(name)}')
         if '.' in name:
             raise KeyError('buffer name can\'t contain "."')
         if name == '':
@@ -122,7 +158,7 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             '(torch Tensor or None required)')
         if isinstance(tensor, Buffer):
             persistent = tensor.persistent
@@ -138,7 +174,7 @@ class Module:
         if '_parameters' not in self.__dict__:
             raise AttributeError('cannot assign parameter before Module.__init__() call')
         if not isinstance(name, str):
-            raise TypeError(f'parameter name should be a string. Got {type(name).__name__}')
+            raise TypeError(f'parameter name should be a string. Got {_typename(name)}')
         if '.' in name:
             raise KeyError('parameter name can\'t contain "."')
         if name == '':
@@ -146,7 +182,7 @@ class Module:
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             '(torch.nn.Parameter or None required)')
         if param is not None and param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
@@ -158,9 +194,9 @@ class Module:
     def add_module(self, name, module):
         """Register ``module`` (or None) as a child under ``name``."""
         if not isinstance(module, Module) and module is not None:
-            raise TypeError(f'{type(module).__name__} is not a Module subclass')
+            raise TypeError(f'{_typename(module)} is not a Module subclass')
         if not isinstance(name, str):
-            raise TypeError(f'module name should be a string. Got {type(name).__name__}')
+            raise TypeError(f'module name should be a string. Got {_typename(name)}')
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
         if '.' in name:
@@ -177,32 +213,33 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError('cannot assign parameters before Module.__init__() call')
-            _remove_from(self, name)
+            _remove_from(self, name, keep='_parameters')
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 '(torch.nn.Parameter or None expected)')
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             if '_modules' not in d:
                 raise AttributeError('cannot assign module before Module.__init__() call')
-            _remove_from(self, name)
+            _remove_from(self, name, keep='_modules')
             d['_modules'][name] = value
         elif '_modules' in d and name in d['_modules']:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
                                 '(torch.nn.Module or None expected)')
             d['_modules'][name] = value
         elif isinstance(value, Buffer) or ('_buffers' in d and name in d['_buffers']):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                '(torch.Tensor or None expected)')
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                '(torch.nn.Buffer, torch.Tensor or None expected)')
             if isinstance(value, Buffer):
-                _remove_from(self, name)
+                _remove_from(self, name, keep='_buffers')
                 self.register_buffer(name, value)
             else:
-                d['_buffers'][name] = value
+                self.register_buffer(name, value,
+                                     name not in d['_non_persistent_buffers_set'])
         else:
             object.__setattr__(self, name, value)
 
@@ -333,6 +370,8 @@ class Module:
     def get_buffer(self, target):
         mod_path, _, name = target.rpartition('.')
         mod = self.get_submodule(mod_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + ' has no attribute `' + name + '`')
         if name not in mod._buffers:
             raise AttributeError('`' + name + '` is not a buffer')
         return mod._buffers[name]
@@ -653,36 +692,70 @@ class Module:
     def _call_impl(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks):
+                or _global_forward_pre_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        for hid, hook in itertools.chain(_global_forward_pre_hooks.items(),
-                                         self._forward_pre_hooks.items()):
-            if self._forward_pre_hooks_with_kwargs.get(hid):
-                r = hook(self, args, kwargs)
+        called = set()
+        result = None
+        try:
+            for hid, hook in itertools.chain(_global_forward_pre_hooks.items(),
+                                             self._forward_pre_hooks.items()):
+                if hid in self._forward_pre_hooks_with_kwargs:
+                    r = hook(self, args, kwargs)
+                    if r is not None:
+                        if isinstance(r, tuple) and len(r) == 2:
+                            args, kwargs = r
+                        else:
+                            raise RuntimeError('forward pre-hook must return None or a tuple of '
+                                               f'(new_args, new_kwargs), but got {r}.')
+                else:
+                    r = hook(self, args)
+                    if r is not None:
+                        args = r if isinstance(r, tuple) else (r,)
+            bw = None
+            bhooks = list(_global_backward_hooks.values()) + list(self._backward_hooks.values())
+            bpre = list(_global_backward_pre_hooks.values()) + \
+                list(self._backward_pre_hooks.values())
+            if (bhooks or bpre) and _state[0]:
+                from .utils.hooks import BackwardHook
+                bw = BackwardHook(self, bhooks, bpre)
+                args = bw.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hid, hook in itertools.chain(_global_forward_hooks.items(),
+                                             self._forward_hooks.items()):
+                if hid in self._forward_hooks_always_called or \
+                        hid in _global_forward_hooks_always_called:
+                    called.add(hid)
+                if hid in self._forward_hooks_with_kwargs or \
+                        hid in _global_forward_hooks_with_kwargs:
+                    r = hook(self, args, kwargs, result)
+                else:
+                    r = hook(self, args, result)
                 if r is not None:
-                    args, kwargs = r
-            else:
-                r = hook(self, args)
-                if r is not None:
-                    args = r if isinstance(r, tuple) else (r,)
-        bw = None
-        if (self._backward_hooks or self._backward_pre_hooks) and _state[0]:
-            from .utils.hooks import BackwardHook
-            bw = BackwardHook(self, list(self._backward_hooks.values()),
-                              list(self._backward_pre_hooks.values()))
-            args = bw.setup_input_hook(args)
-        out = self.forward(*args, **kwargs)
-        for hid, hook in itertools.chain(_global_forward_hooks.items(),
-                                         self._forward_hooks.items()):
-            if self._forward_hooks_with_kwargs.get(hid):
-                r = hook(self, args, kwargs, out)
-            else:
-                r = hook(self, args, out)
-            if r is not None:
-                out = r
-        if bw is not None:
-            out = bw.setup_output_hook(out)
-        return out
+                    result = r
+            if bw is not None:
+                result = bw.setup_output_hook(result)
+            return result
+        except Exception:
+            # hooks registered with always_call=True run even when forward raised
+            for hid, hook in itertools.chain(_global_forward_hooks.items(),
+                                             self._forward_hooks.items()):
+                if hid in called or not (hid in self._forward_hooks_always_called or
+                                         hid in _global_forward_hooks_always_called):
+                    continue
+                try:
+                    if hid in self._forward_hooks_with_kwargs:
+                        r = hook(self, args, kwargs, result)
+                    else:
+                        r = hook(self, args, result)
+                    if r is not None:
+                        result = r
+                except Exception as e:
+                    import warnings
+                    warnings.warn('module forward hook with ``always_call=True`` raised an '
+                                  'exception that was silenced as another error was raised in '
+                                  f'forward: {e}', stacklevel=2)
+            raise
 
     __call__ = _call_impl
 
@@ -710,9 +783,13 @@ class Module:
         return s + ')'
 
 
-def _remove_from(module, name):
+def _remove_from(module, name, keep=None):
+    """Drop ``name`` from the other registries (``keep``'s entry is overwritten in place, so
+    its position in that dict is preserved, as in PyTorch)."""
     d = module.__dict__
     for k in ('_parameters', '_buffers', '_modules'):
+        if k == keep:
+            continue
         dd = d.get(k)
         if dd is not None and name in dd:
             del dd[name]

@@ -11,6 +11,7 @@ from .. import _dtype
 from .._tensor import Tensor, bind
 from ._util import Primitive, wrap_dim, float_input
 from . import pointwise as P
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['softmax', 'log_softmax', 'softmin', 'gelu', 'elu', 'selu', 'celu', 'leaky_relu',
            'relu6', 'hardtanh', 'softplus', 'silu', 'mish', 'hardswish', 'hardsigmoid',
@@ -78,18 +79,24 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim: the dimension to normalise over.
         dtype: cast the input to this dtype first.
     """
+    if _ac[0]:
+        return _ac_run('softmax', softmax, input, dim, _stacklevel, dtype)
     x = _softmax_dtype(input, dtype)
     return Softmax.apply(x, _dim(dim, x, 'softmax'))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``log(softmax(input))`` computed stably (``F.log_softmax``)."""
+    if _ac[0]:
+        return _ac_run('log_softmax', log_softmax, input, dim, _stacklevel, dtype)
     x = _softmax_dtype(input, dtype)
     return LogSoftmax.apply(x, _dim(dim, x, 'log_softmax'))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """``softmax(-input)``."""
+    if _ac[0]:
+        return _ac_run('softmin', softmin, input, dim, _stacklevel, dtype)
     x = _softmax_dtype(input, dtype)
     return Softmax.apply(-x, _dim(dim, x, 'softmin'))
 
@@ -125,17 +132,28 @@ def gelu(input, approximate='none'):
     return Gelu.apply(input, approximate=approximate)
 
 
+def _elu(x, alpha):
+    return P.where(x > 0, x, alpha * P.expm1(P.clamp(x, max=0)))
+
+
 def elu(input, alpha=1.0, inplace=False):
     """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
-    r = P.where(input > 0, input, alpha * P.expm1(P.clamp(input, max=0)))
-    return _maybe_inplace(input, r, inplace)
+    return _act(input, inplace, _elu, alpha)
 
 
-def _maybe_inplace(input, r, inplace):
-    if inplace:
-        from ._util import inplace_fn
-        return inplace_fn(input, lambda s: r)
-    return r
+def _act(input, inplace, fn, *args):
+    """``fn(input, *args)``, written into ``input`` when ``inplace``.
+
+    Under autograd the in-place form computes from a clone of the input, so that the nodes of a
+    composite activation keep the values they saved (PyTorch's in-place activations save their
+    result instead; the gradients are the same)."""
+    if not inplace:
+        return fn(input, *args)
+    from ._util import inplace_fn
+    from ..autograd.grad_mode import _state
+    if _state[0] and input._rg:
+        return inplace_fn(input, lambda s: fn(s.clone(), *args))
+    return inplace_fn(input, lambda s: fn(s, *args))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -144,13 +162,13 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
-    return _maybe_inplace(input, _SELU_SCALE * elu(input, _SELU_ALPHA), inplace)
+    return _act(input, inplace, lambda x: _SELU_SCALE * _elu(x, _SELU_ALPHA))
 
 
 def celu(input, alpha=1.0, inplace=False):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
-    return _maybe_inplace(input, P.where(input > 0, input,
-                                         alpha * P.expm1(P.clamp(input, max=0) / alpha)), inplace)
+    return _act(input, inplace,
+                lambda x: P.where(x > 0, x, alpha * P.expm1(P.clamp(x, max=0) / alpha)))
 
 
 class LeakyRelu(Primitive):
@@ -166,14 +184,72 @@ class LeakyRelu(Primitive):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` if ``x > 0`` else ``negative_slope * x``."""
-    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
+    return _act(input, inplace, LeakyRelu.apply, negative_slope)
+
+
+class Hardtanh(Primitive):
+    """Clamp to [lo, hi]; the gradient is zero at and beyond the bounds (PyTorch's
+    ``hardtanh_backward``, unlike ``clamp``'s)."""
+
+    def forward(ctx, xp, x, lo, hi):
+        ctx.lo, ctx.hi = lo, hi
+        ctx.save_for_backward(x)
+        t = x.dtype.type
+        return xp.clip(x, t(lo), t(hi))
+
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return P.where((x > ctx.lo) & (x < ctx.hi), g, 0.0), None, None
+
+
+class Hardswish(Primitive):
+    """``x * relu6(x + 3) / 6``; gradient ``x / 3 + 0.5`` on (-3, 3), 0 at and below -3, 1 at
+    and above 3 (PyTorch's ``hardswish_backward``)."""
+
+    def forward(ctx, xp, x):
+        ctx.save_for_backward(x)
+        t = x.dtype.type
+        return x * xp.clip(x + t(3), t(0), t(6)) / t(6)
+
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return P.where(x <= -3, 0.0, P.where(x < 3, g * (x / 3 + 0.5), g)),
+
+
+_ONE_SIXTH = float(np.float32(1.0) / np.float32(6.0))
+
+
+class Hardsigmoid(Primitive):
+    """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3)."""
+
+    def forward(ctx, xp, x):
+        ctx.save_for_backward(x)
+        t = x.dtype.type
+        return xp.clip(x + t(3), t(0), t(6)) / t(6)
+
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        # PyTorch multiplies by the float32 constant 1.0f / 6.0f, in every dtype
+        return P.where((x > -3) & (x < 3), g * _ONE_SIXTH, 0.0),
+
+
+class LogSigmoid(Primitive):
+    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``; gradient ``sigmoid(-x)``."""
+
+    def forward(ctx, xp, x):
+        ctx.save_for_backward(x)
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * P.sigmoid(-x),
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """Clamp to ``[min_val, max_val]`` (zero gradient outside, as PyTorch)."""
+    """Clamp to ``[min_val, max_val]`` (zero gradient at and outside the bounds, as PyTorch)."""
     if min_val > max_val:
         raise ValueError('min_val cannot be greater than max_val')
-    return _maybe_inplace(input, P.clamp(input, min_val, max_val), inplace)
+    return _act(input, inplace, Hardtanh.apply, min_val, max_val)
 
 
 def relu6(input, inplace=False):
@@ -183,6 +259,8 @@ def relu6(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``; linear where ``beta * x > threshold``."""
+    if _ac[0]:
+        return _ac_run('softplus', softplus, input, beta, threshold)
     bx = input * beta
     soft = P.log1p(P.exp(P.clamp(bx, max=threshold))) / beta
     return P.where(bx > threshold, input, soft)
@@ -190,27 +268,27 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def silu(input, inplace=False):
     """``x * sigmoid(x)``."""
-    return _maybe_inplace(input, input * P.sigmoid(input), inplace)
+    return _act(input, inplace, lambda x: x * P.sigmoid(x))
 
 
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))``."""
-    return _maybe_inplace(input, input * P.tanh(softplus(input)), inplace)
+    return _act(input, inplace, lambda x: x * P.tanh(softplus(x)))
 
 
 def hardswish(input, inplace=False):
     """``x * relu6(x + 3) / 6``."""
-    return _maybe_inplace(input, input * P.clamp(input + 3, 0, 6) / 6, inplace)
+    return _act(input, inplace, Hardswish.apply)
 
 
 def hardsigmoid(input, inplace=False):
     """``relu6(x + 3) / 6``."""
-    return _maybe_inplace(input, P.clamp(input + 3, 0, 6) / 6, inplace)
+    return _act(input, inplace, Hardsigmoid.apply)
 
 
 def logsigmoid(input):
     """``log(sigmoid(x))`` computed stably: ``min(x, 0) - log1p(exp(-|x|))``."""
-    return P.clamp(input, max=0) - P.log1p(P.exp(-P.abs(input)))
+    return LogSigmoid.apply(input)
 
 
 def softsign(input):
@@ -236,7 +314,7 @@ def hardshrink(input, lambd=0.5):
 
 def threshold(input, threshold, value, inplace=False):
     """``x`` where ``x > threshold``, else ``value``."""
-    return _maybe_inplace(input, P.where(input > threshold, input, value), inplace)
+    return _act(input, inplace, lambda x: P.where(x > threshold, x, value))
 
 
 def glu(input, dim=-1):
@@ -251,6 +329,8 @@ def glu(input, dim=-1):
 
 def prelu(input, weight):
     """``x`` if ``x > 0`` else ``weight * x``, with one weight or one per channel (dim 1)."""
+    if _ac[0]:
+        return _ac_run('prelu', prelu, input, weight)
     w = weight
     if weight.numel() != 1 and input.dim() > 1:
         w = weight.reshape([1, -1] + [1] * (input.dim() - 2))
@@ -263,7 +343,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         return leaky_relu(input, (lower + upper) / 2, inplace)
     from .creation import empty_like
     a = empty_like(input).uniform_(lower, upper)
-    return _maybe_inplace(input, P.where(input >= 0, input, input * a), inplace)
+    return _act(input, inplace, lambda x: P.where(x >= 0, x, x * a))
 
 
 bind({'softmax': lambda self, dim=None, dtype=None: softmax(self, dim, dtype=dtype),

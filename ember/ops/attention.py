@@ -15,6 +15,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state
 from ._util import Primitive
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['scaled_dot_product_attention', 'multi_head_attention_forward']
 
@@ -147,6 +148,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     Rows whose keys are all masked give zeros, as PyTorch's math kernel does.
     """
+    if _ac[0]:
+        return _ac_run('scaled_dot_product_attention', scaled_dot_product_attention, query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
         raise RuntimeError('Expected query, key, and value to all be  at least 2 dimensional, but '
                            f'got query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: '

@@ -1,8 +1,9 @@
 """Convolutions (1-3 spatial dims, strided, padded, dilated, grouped) and their transposes.
 
-Lowering: im2col columns ``(N, C*K, P)`` from one sliding-window copy (the input's contiguous
-axis stays innermost), then one batched GEMM ``W (O, C*K) @ cols`` that lands directly in
-NCHW order. Three primitives close under differentiation, so double backward works:
+Lowering: im2col columns ``(C*K, N*P)`` from one sliding-window copy (the input's contiguous
+axis stays innermost), then one GEMM ``W (O, C*K) @ cols``; the weight gradient is one GEMM
+``g (O, N*P) @ cols^T`` on the saved columns and the data gradient one GEMM plus a col2im of
+one clipped strided add per kernel position. Three primitives close under differentiation, so double backward works:
 
     y  = Conv(x, w)          dx = ConvData(g, w)       dw = ConvWeight(x, g)
 """
@@ -13,6 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._util import Primitive
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
            'conv_transpose3d', 'unfold', 'fold']
@@ -34,8 +36,8 @@ def _out_size(s, k, st, p, d):
     return (s + 2 * p - d * (k - 1) - 1) // st + 1
 
 
-def _im2col(xp, x, K, stride, padding, dilation):
-    """(N, C, *S) -> columns (N, C*prod(K), prod(O)) and the output spatial shape O."""
+def _windows(xp, x, K, stride, padding, dilation):
+    """All kernel windows of (N, C, *S) as a strided view (N, C, *O, *K), and O."""
     nd = len(K)
     if any(padding):
         x = xp.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
@@ -43,42 +45,94 @@ def _im2col(xp, x, K, stride, padding, dilation):
     w = xp.lib.stride_tricks.sliding_window_view(x, eff, axis=tuple(range(2, 2 + nd)))
     sl = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride) + \
         tuple(slice(None, None, d) for d in dilation)
-    w = w[sl]                                   # (N, C, *O, *K), a view
-    O = w.shape[2:2 + nd]
+    w = w[sl]
+    return w, w.shape[2:2 + nd]
+
+
+def _im2col(xp, x, K, stride, padding, dilation):
+    """(N, C, *S) -> columns (C*prod(K), N*prod(O)), and O.
+
+    One strided slice copy per kernel position, clipped to the unpadded input (no padded copy
+    of the input; only the border cells that read padding stay zero). The (C*K, N*P) layout
+    makes the forward, the data gradient and the weight gradient each a single GEMM.
+    """
+    N, C = x.shape[:2]
+    S = x.shape[2:]
+    O = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in zip(S, K, stride, padding, dilation))
+    plans = _plans(K, S, O, stride, padding, dilation)
+    covered = len(plans) == math.prod(K) and all(
+        all(sl.start == 0 and sl.stop == o for sl, o in zip(src, O)) for _, _, src, _ in plans)
+    cols = (xp.empty if covered else xp.zeros)((C,) + tuple(K) + (N,) + O, x.dtype)
+    xt = x.swapaxes(0, 1)                                               # (C, N, *S) view
+    for kidx, dst, src, _ in plans:
+        cols[(slice(None),) + kidx + (slice(None),) + src] = xt[(slice(None), slice(None)) + dst]
+    return cols.reshape(C * math.prod(K), N * math.prod(O)), O
+
+
+def _plans(K, S, O, stride, padding, dilation):
+    """For each kernel position: the strided input slices it touches and the output range,
+    clipped to the unpadded input; ``full`` when the input slices cover the whole input."""
+    plans = []
+    for kidx in np.ndindex(*K):
+        dst, src, full = [], [], True
+        for i, d, s, p, o, n in zip(kidx, dilation, stride, padding, O, S):
+            lo = max(0, -((i * d - p) // s))                   # ceil((p - i*d) / s)
+            hi = min(o, (n - 1 + p - i * d) // s + 1)
+            if hi <= lo:
+                break
+            start = lo * s + i * d - p
+            dst.append(slice(start, start + (hi - lo - 1) * s + 1, s))
+            src.append(slice(lo, hi))
+            full = full and s == 1 and start == 0 and hi - lo == n
+        else:
+            plans.append((kidx, tuple(dst), tuple(src), full))
+    return plans
+
+
+def _im2col_batched(xp, x, K, stride, padding, dilation):
+    """(N, C, *S) -> columns (N, C*prod(K), prod(O)) (``F.unfold``'s layout), and O."""
+    nd = len(K)
+    w, O = _windows(xp, x, K, stride, padding, dilation)
     perm = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
     N, C = x.shape[:2]
-    cols = w.transpose(perm).reshape(N, C * math.prod(K), math.prod(O))   # the one copy
-    return cols, O
+    return w.transpose(perm).reshape(N, C * math.prod(K), math.prod(O)), O
 
 
-def _col2im(xp, cols, xshape, K, O, stride, padding, dilation):
-    """Adjoint of ``_im2col``: scatter-add columns (N, C*prod(K), prod(O)) into (N, C, *S)."""
-    nd = len(K)
-    N, C = xshape[:2]
-    S = xshape[2:]
-    padded = tuple(s + 2 * p for s, p in zip(S, padding))
-    out = xp.zeros((N, C) + padded, cols.dtype)
-    c = cols.reshape((N, C) + tuple(K) + tuple(O))
-    for kidx in np.ndindex(*K):
-        dst = (slice(None), slice(None)) + tuple(
-            slice(i * d, i * d + s * (o - 1) + 1, s)
-            for i, d, s, o in zip(kidx, dilation, stride, O))
-        out[dst] += c[(slice(None), slice(None)) + kidx]
-    if any(padding):
-        out = out[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, S))]
-        out = xp.ascontiguousarray(out)
+def _col2im(xp, c, shape, K, O, stride, padding, dilation):
+    """Adjoint of im2col: scatter-add ``c`` (*K, A, B, *O) into a new (A, B, *S) array.
+
+    One strided add per kernel position, clipped to the unpadded input (no padded buffer and
+    no crop copy); a kernel position that covers the whole input initialises the output.
+    """
+    plans = _plans(K, shape[2:], O, stride, padding, dilation)
+    init = next((pl for pl in plans if pl[3]), None)
+    if init is not None:
+        out = xp.empty(tuple(shape), c.dtype)
+        out[...] = c[init[0]][(slice(None), slice(None)) + init[2]]
+    else:
+        out = xp.zeros(tuple(shape), c.dtype)
+    for pl in plans:
+        if pl is init:
+            continue
+        kidx, dst, src, _ = pl
+        out[(slice(None), slice(None)) + dst] += c[kidx][(slice(None), slice(None)) + src]
     return out
 
 
-def _grouped_matmul(xp, w2, cols, groups):
-    """``w2 (O, CK) @ cols (N, CK, P)`` per group -> (N, O, P)."""
-    if groups == 1:
-        return xp.matmul(w2, cols)
-    N, CK, P = cols.shape
-    O = w2.shape[0]
-    r = xp.matmul(w2.reshape(groups, O // groups, CK // groups),
-                  cols.reshape(N, groups, CK // groups, P))
-    return r.reshape(N, O, P)
+def _gT(g):
+    """(N, O, *O') gradient -> (O, N*P) (one transposing copy)."""
+    N, C = g.shape[:2]
+    return g.reshape(N, C, -1).transpose(1, 0, 2).reshape(C, -1)
+
+
+def _cols_to_image(xp, dcols, xshape, K, OS, stride, padding, dilation):
+    """(C*K, N*P) column gradients -> (N, C, *S) image gradient, contiguous."""
+    N, C = xshape[:2]
+    nd = len(K)
+    c = dcols.reshape((C,) + tuple(K) + (N,) + tuple(OS))
+    c = c.transpose(tuple(range(1, 1 + nd)) + (0, nd + 1) + tuple(range(nd + 2, 2 * nd + 2)))
+    out = _col2im(xp, c, (C, N) + tuple(xshape[2:]), K, OS, stride, padding, dilation)
+    return xp.ascontiguousarray(out.swapaxes(0, 1))
 
 
 class Conv(Primitive):
@@ -87,15 +141,25 @@ class Conv(Primitive):
 
     def forward(ctx, xp, x, w, b, stride, padding, dilation, groups):
         K = w.shape[2:]
-        cols, O = _im2col(xp, x, K, stride, padding, dilation)
-        out = _grouped_matmul(xp, w.reshape(w.shape[0], -1), cols, groups)
+        cols, OS = _im2col(xp, x, K, stride, padding, dilation)        # (CK, N*P)
+        Oc = w.shape[0]
+        if groups == 1:
+            out = xp.matmul(w.reshape(Oc, -1), cols)
+        else:
+            out = xp.matmul(w.reshape(groups, Oc // groups, -1),
+                            cols.reshape(groups, cols.shape[0] // groups, -1)).reshape(Oc, -1)
+        N = x.shape[0]
+        res = xp.empty((N, Oc) + tuple(OS), out.dtype)
+        src = out.reshape(Oc, N, -1).swapaxes(0, 1)
         if b is not None:
-            out += b.reshape(1, -1, 1)
+            xp.add(src, b.reshape(1, -1, 1), out=res.reshape(N, Oc, -1))
+        else:
+            res.reshape(N, Oc, -1)[...] = src
         ctx.save_for_backward(x, w)
         ctx.cfg = (stride, padding, dilation, groups)
         ctx.cols = cols
         ctx.has_b = b is not None
-        return out.reshape((x.shape[0], w.shape[0]) + tuple(O))
+        return res
 
     def backward(ctx, g):
         x, w = ctx.saved_tensors
@@ -118,18 +182,16 @@ class ConvData(Primitive):
 
     def forward(ctx, xp, g, w, xshape, stride, padding, dilation, groups):
         K = w.shape[2:]
-        N, O = g.shape[:2]
-        OS = g.shape[2:]
-        g3 = g.reshape(N, O, -1)
-        Cg = w.shape[1]
+        Oc = g.shape[1]
+        gT = _gT(g)                                                     # (O, N*P)
         if groups == 1:
-            dcols = xp.matmul(w.reshape(O, -1).T, g3)
+            dcols = xp.matmul(w.reshape(Oc, -1).T, gT)                  # (CK, N*P)
         else:
-            wg = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)
-            dcols = xp.matmul(wg, g3.reshape(N, groups, O // groups, -1)).reshape(N, groups * Cg * math.prod(K), -1)
+            wg = w.reshape(groups, Oc // groups, -1).transpose(0, 2, 1)
+            dcols = xp.matmul(wg, gT.reshape(groups, Oc // groups, -1)).reshape(-1, gT.shape[1])
         ctx.save_for_backward(g, w)
         ctx.cfg = (xshape, stride, padding, dilation, groups)
-        return _col2im(xp, dcols, xshape, K, OS, stride, padding, dilation)
+        return _cols_to_image(xp, dcols, xshape, K, g.shape[2:], stride, padding, dilation)
 
     def backward(ctx, gg):
         g, w = ctx.saved_tensors
@@ -143,22 +205,20 @@ class ConvData(Primitive):
 
 
 class ConvWeight(Primitive):
-    """Gradient of conv w.r.t. its weight: ``sum_n g[n] @ cols(x)[n]^T``."""
+    """Gradient of conv w.r.t. its weight: ``g (O, N*P) @ cols(x)^T``."""
     _name = 'ConvolutionBackward0'
 
     def forward(ctx, xp, x, g, wshape, stride, padding, dilation, groups, cols=None):
         K = wshape[2:]
         if cols is None:
             cols, _ = _im2col(xp, x, K, stride, padding, dilation)
-        N, O = g.shape[:2]
-        g3 = g.reshape(N, O, -1)
+        gT = _gT(g)
         if groups == 1:
-            dw = xp.tensordot(g3, cols, axes=([0, 2], [0, 2]))
+            dw = xp.matmul(gT, cols.T)
         else:
-            CK = cols.shape[1]
-            gg = g3.reshape(N, groups, O // groups, -1)
-            cc = cols.reshape(N, groups, CK // groups, -1)
-            dw = xp.einsum('ngop,ngcp->goc', gg, cc, optimize=True)
+            O, NP = gT.shape
+            dw = xp.matmul(gT.reshape(groups, O // groups, NP),
+                           cols.reshape(groups, -1, NP).transpose(0, 2, 1))
         ctx.save_for_backward(x, g)
         ctx.cfg = (stride, padding, dilation, groups)
         return dw.reshape(wshape).astype(x.dtype, copy=False)
@@ -188,17 +248,35 @@ def _check(input, weight, bias, nd, groups, name):
     if weight.shape[0] % groups:
         raise RuntimeError('Given groups=%d, expected weight to be divisible by %d at dimension 0, '
                            'but got weight of size %s instead' % (groups, groups, list(weight.shape)))
-    if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f'Input type ({input.type()}) and weight type ({weight.type()}) should '
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f'Input type ({_cname(input)}) and bias type ({_cname(bias)}) should '
                            'be the same')
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f'expected scalar type {_sname(input)} but found {_sname(weight)}')
     if type(input._data) is not type(weight._data):
         raise RuntimeError(f'Input type ({input.type()}) and weight type ({weight.type()}) should '
                            'be the same or input should be a MKLDNN tensor and weight is a dense '
                            'tensor')
 
 
+_SCALAR = {'float64': ('double', 'Double'), 'float32': ('float', 'Float'),
+           'float16': ('c10::Half', 'Half'), 'bfloat16': ('c10::BFloat16', 'BFloat16')}
+
+
+def _cname(t):
+    n = str(t.dtype).replace('torch.', '')
+    return _SCALAR.get(n, (n, n))[0]
+
+
+def _sname(t):
+    n = str(t.dtype).replace('torch.', '')
+    return _SCALAR.get(n, (n, n.capitalize()))[1]
+
+
 def _convnd(nd, name):
     def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        if _ac[0]:
+            return _ac_run(name, conv, input, weight, bias, stride, padding, dilation, groups)
         _check(input, weight, bias, nd, groups, name)
         unbatched = input.dim() == nd + 1
         x = input.unsqueeze(0) if unbatched else input
@@ -223,8 +301,7 @@ def _convnd(nd, name):
                 else:
                     padding = tuple(left)
             else:
-                raise ValueError(f"Invalid padding string '{padding}', should be one of "
-                                 "{'valid', 'same'}")
+                raise RuntimeError(f"Invalid padding string: '{padding}'")
         padding = _tuple(padding, nd, 'padding')
         for s, k, p, d in zip(x.shape[2:], K, padding, dilation):
             if s + 2 * p < d * (k - 1) + 1:
@@ -249,6 +326,9 @@ conv3d = _convnd(3, 'conv3d')
 def _conv_transpose_nd(nd, name):
     def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                        dilation=1):
+        if _ac[0]:
+            return _ac_run(name, conv_transpose, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
         unbatched = input.dim() == nd + 1
         x = input.unsqueeze(0) if unbatched else input
         if x.dim() != nd + 2:
@@ -284,7 +364,7 @@ class Unfold(Primitive):
     _name = 'Im2ColBackward0'
 
     def forward(ctx, xp, x, K, dilation, padding, stride):
-        cols, O = _im2col(xp, x, K, stride, padding, dilation)
+        cols, O = _im2col_batched(xp, x, K, stride, padding, dilation)
         ctx.cfg = (tuple(x.shape), K, O, stride, padding, dilation)
         return cols
 
@@ -303,7 +383,10 @@ class Fold(Primitive):
         O = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in
                   zip(output_size, K, stride, padding, dilation))
         ctx.cfg = (K, dilation, padding, stride)
-        return _col2im(xp, cols, (N, C) + tuple(output_size), K, O, stride, padding, dilation)
+        nd = len(K)
+        c = cols.reshape((N, C) + tuple(K) + tuple(O))
+        c = c.transpose(tuple(range(2, 2 + nd)) + (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)))
+        return _col2im(xp, c, (N, C) + tuple(output_size), K, O, stride, padding, dilation)
 
     def backward(ctx, g):
         K, dilation, padding, stride = ctx.cfg

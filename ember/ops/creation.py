@@ -251,9 +251,9 @@ def _check_int_values(arr, dtype):
         if np.any(arr.imag != 0):
             raise RuntimeError(f'value cannot be converted to type {dtype.name} without overflow')
         arr = arr.real
-    lo = i.min if (arr.dtype.kind == 'f' or i.min < 0) else -i.max
+    lo = i.min if (arr.dtype.kind in 'fV' or i.min < 0) else -i.max
     with np.errstate(invalid='ignore'):
-        ok = np.isfinite(arr).all() if arr.dtype.kind == 'f' else True
+        ok = np.isfinite(arr).all() if arr.dtype.kind in 'fV' else True
         ok = ok and arr.min() >= lo and arr.max() <= i.max
     if not ok:
         raise RuntimeError(f'value cannot be converted to type {dtype.name} without overflow')
@@ -977,14 +977,18 @@ def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         raise TypeError(f'copy_(): argument \'other\' (position 1) must be Tensor, not '
                         f'{type(src).__name__}')
-    try:
-        np.broadcast_shapes(src._data.shape, self._data.shape)
-        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
-            raise ValueError
-    except ValueError:
-        raise RuntimeError(f'The size of tensor a ({self.shape[-1] if self.dim() else 1}) must '
-                           f'match the size of tensor b ({src.shape[-1] if src.dim() else 1}) at '
-                           'non-singleton dimension ' + str(max(self.dim() - 1, 0))) from None
+    ds, ss = self._data.shape, src._data.shape
+    if ds != ss:
+        n = builtins.max(len(ds), len(ss))
+        a, b = (1,) * (n - len(ds)) + ds, (1,) * (n - len(ss)) + ss
+        for i in builtins.range(n - 1, -1, -1):   # PyTorch reports the last mismatch first
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(f'The size of tensor a ({a[i]}) must match the size of tensor '
+                                   f'b ({b[i]}) at non-singleton dimension {i}')
+        full = tuple(builtins.max(x, y) for x, y in zip(a, b))
+        if full != ds:
+            raise RuntimeError(f"output with shape {list(ds)} doesn't match the broadcast shape "
+                               f'{list(full)}')
     from ..autograd.grad_mode import _state
     if not (_state[0] and (self._rg or src._rg)) and type(src._data) is type(self._data):
         d = self._data

@@ -18,6 +18,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, bind
 from ._util import Primitive, wrap_dim, inplace, inplace_fn
 from .pointwise import _out
+from ..amp._policy import on as _ac, run as _ac_run
 
 _ndarray = np.ndarray
 _INT_DT = (np.dtype(np.int64), np.dtype(np.int32))
@@ -114,7 +115,7 @@ def _item(k):
             raise IndexError(_BAD_TENSOR) from None
         if a.dtype.kind == 'b':
             return ('bool', builtins.bool(a)) if a.ndim == 0 else ('mask', a)
-        if a.size == 0 and a.dtype.kind == 'f':
+        if a.size == 0 and a.dtype.kind in 'fV':
             a = a.astype(np.int64)
         if a.dtype.kind not in 'iu':
             raise IndexError(_BAD_TENSOR)
@@ -437,6 +438,8 @@ def _indices_key(indices, shape):
 def index_put(input, indices, values, accumulate=False):
     """A copy of ``input`` with ``values`` written (or added, ``accumulate=True``) at the
     positions named by the tuple of index tensors ``indices`` (as ``input[indices] = values``)."""
+    if _ac[0]:
+        return _ac_run('index_put', index_put, input, indices, values, accumulate)
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put(): argument 'values' must be Tensor, not "
                         f'{type(values).__name__}')
@@ -591,7 +594,7 @@ def _scatter_core(xp, x, dim, index, src, mode, include_self=True):
         _ufunc_at(xp, 'add', out, idx, src)
         _ufunc_at(xp, 'add', cnt, idx, xp.ones(index.shape, out.dtype))
         cnt = xp.maximum(cnt, 1)
-        if out.dtype.kind in 'fc':
+        if out.dtype.kind in 'fcV':
             out = (out / cnt).astype(x.dtype, copy=False)
         else:
             out = xp.floor_divide(out, cnt)
@@ -667,6 +670,8 @@ def _same_dtype(input, src, name):
 
 def scatter_add(input, dim, index, src):
     """``input`` with ``src`` summed in at ``index`` along ``dim`` (repeated indices add up)."""
+    if _ac[0]:
+        return _ac_run('scatter_add', scatter_add, input, dim, index, src)
     _same_dtype(input, src, 'scatter_add')
     dim, src = _scatter_prep(input, dim, index, src, 'scatter_add')
     return ScatterAdd.apply(input, dim, index, src)
@@ -860,6 +865,8 @@ class IndexCopy(Primitive):
 
 def index_copy(input, dim, index, source):
     """``input`` with the slices of ``source`` copied to positions ``index`` along ``dim``."""
+    if _ac[0]:
+        return _ac_run('index_copy', index_copy, input, dim, index, source)
     dim = _dim_index(input, dim, index, 'index_copy')
     if isinstance(source, Tensor) and source._data.dtype != input._data.dtype:
         raise RuntimeError(f'index_copy_(): self and source expected to have the same dtype, but '

@@ -12,6 +12,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap, bind
 from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname
 from .pointwise import _out
+from ..amp._policy import on as _ac, run as _ac_run
 
 _ndarray = np.ndarray
 _inf = math.inf
@@ -192,6 +193,8 @@ def mm(input, mat2, *, out=None):
 
     Raises PyTorch's ``mat1 and mat2 shapes cannot be multiplied (AxB and CxD)``.
     """
+    if _ac[0]:
+        return _ac_run('mm', mm, input, mat2, out=out)
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError('self must be a matrix')
@@ -278,6 +281,8 @@ def matmul(input, other, *, out=None):
     """Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, a 1-D operand is
     treated as a row (first) or column (second) vector and the added dim removed, and batch
     dims broadcast. Both operands must have the same dtype."""
+    if _ac[0]:
+        return _ac_run('matmul', matmul, input, other, out=out)
     a, b = input._data, other._data
     an, bn = a.ndim, b.ndim
     if an == 2 and bn == 2:
@@ -305,6 +310,8 @@ def _rmatmul(self, other):
 
 def bmm(input, mat2, *, out=None):
     """Batched product of two 3-D tensors ``(b, n, m) @ (b, m, p)`` (no broadcasting)."""
+    if _ac[0]:
+        return _ac_run('bmm', bmm, input, mat2, out=out)
     a, b = input._data, mat2._data
     if a.ndim != 3:
         raise RuntimeError('batch1 must be a 3D tensor')
@@ -319,6 +326,8 @@ def bmm(input, mat2, *, out=None):
 
 def mv(input, vec, *, out=None):
     """Matrix-vector product ``(n, m) @ (m,)``."""
+    if _ac[0]:
+        return _ac_run('mv', mv, input, vec, out=out)
     a, b = input._data, vec._data
     if a.ndim != 2 or b.ndim != 1:
         raise RuntimeError(f'vector + matrix @ vector expected, got 1, {a.ndim}, {b.ndim}')
@@ -333,6 +342,8 @@ def mv(input, vec, *, out=None):
 
 def dot(input, tensor, *, out=None):
     """Inner product of two 1-D tensors of the same size and dtype."""
+    if _ac[0]:
+        return _ac_run('dot', dot, input, tensor, out=out)
     a, b = input._data, tensor._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f'1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors')
@@ -346,6 +357,8 @@ def dot(input, tensor, *, out=None):
 
 def vdot(input, other, *, out=None):
     """``sum(conj(input) * other)`` for 1-D tensors (equal to ``dot`` for real tensors)."""
+    if _ac[0]:
+        return _ac_run('vdot', vdot, input, other, out=out)
     if input._data.dtype.kind == 'c':
         from .pointwise import conj as _conj  # noqa: F401  (complex support follows pointwise)
         input = _conj(input)
@@ -368,14 +381,14 @@ class AddMatmul(Primitive):
         else:
             p = xp.matmul(a, b)
         if alpha != 1:
-            if p.dtype.kind in 'fc':
+            if p.dtype.kind in 'fcV':
                 p *= alpha
             else:
                 p = (p * alpha).astype(p.dtype)
         if beta != 0:
             if beta == 1:
                 p += inp
-            elif p.dtype.kind in 'fc':
+            elif p.dtype.kind in 'fcV':
                 p += beta * inp
             else:
                 p += (beta * inp).astype(p.dtype)
@@ -427,6 +440,8 @@ def _as_tensor(x, like):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)`` with ``input`` broadcast to ``(n, p)``."""
+    if _ac[0]:
+        return _ac_run('addmm', addmm, input, mat1, mat2, beta=beta, alpha=alpha, out=out)
     input = _as_tensor(input, mat1)
     a, b = mat1._data, mat2._data
     if a.ndim != 2:
@@ -443,6 +458,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
+    if _ac[0]:
+        return _ac_run('addmv', addmv, input, mat, vec, beta=beta, alpha=alpha, out=out)
     input = _as_tensor(input, mat)
     a, b = mat._data, vec._data
     if a.ndim != 2 or b.ndim != 1 or input._data.ndim > 1:
@@ -475,6 +492,8 @@ def _check_batches(a, b, kind):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * bmm(batch1, batch2)`` with ``input`` broadcast to ``(b, n, p)``."""
+    if _ac[0]:
+        return _ac_run('baddbmm', baddbmm, input, batch1, batch2, beta=beta, alpha=alpha, out=out)
     input = _as_tensor(input, batch1)
     a, b = batch1._data, batch2._data
     _check_batches(a, b, 'bmm')
@@ -488,6 +507,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_i batch1[i] @ batch2[i]`` (a 2-D result)."""
+    if _ac[0]:
+        return _ac_run('addbmm', addbmm, input, batch1, batch2, beta=beta, alpha=alpha, out=out)
     input = _as_tensor(input, batch1)
     a, b = batch1._data, batch2._data
     _check_batches(a, b, 'sum')
@@ -654,6 +675,8 @@ def einsum(equation, *operands):
     Supports ellipsis (broadcast batch dims), implicit output (labels seen once, sorted),
     repeated labels (diagonals) and size-1 broadcasting, with PyTorch's error messages.
     """
+    if _ac[0]:
+        return _ac_run('einsum', einsum, equation, *operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
@@ -676,6 +699,8 @@ def einsum(equation, *operands):
 def tensordot(a, b, dims=2, out=None):
     """Contract ``dims`` dims of ``a`` with ``dims`` dims of ``b``: an int (the last dims of
     ``a`` with the first of ``b``) or a pair of lists of dims."""
+    if _ac[0]:
+        return _ac_run('tensordot', tensordot, a, b, dims, out)
     na, nb = a._data.ndim, b._data.ndim
     if isinstance(dims, Tensor):
         dims = dims.tolist()
@@ -773,6 +798,8 @@ def _linalg_cross(input, other, *, dim=-1, out=None):
 def cross(input, other, dim=None, *, out=None):
     """``torch.cross``: like ``linalg.cross``, but ``dim=None`` picks the first dim of size 3
     (with PyTorch's deprecation warning)."""
+    if _ac[0]:
+        return _ac_run('cross', cross, input, other, dim, out=out)
     if dim is None:
         try:
             shape = np.broadcast_shapes(input._data.shape, other._data.shape)
@@ -804,6 +831,8 @@ class Trace(Primitive):
 
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor (integer inputs give int64)."""
+    if _ac[0]:
+        return _ac_run('trace', trace, input)
     if input._data.ndim != 2:
         raise RuntimeError(f'trace: expected a matrix, but got tensor with dim {input._data.ndim}')
     _check_bool(input, 'trace')
@@ -894,6 +923,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """``sum(|x|**ord) ** (1/ord)`` over ``dim`` (all dims when None); ``ord`` may be inf
     (max |x|), -inf (min |x|) or 0 (count of non-zeros). Gradients follow PyTorch
     (0 at a zero norm, ties of the inf norm share the gradient)."""
+    if _ac[0]:
+        return _ac_run('vector_norm', vector_norm, x, ord, dim, keepdim, dtype=dtype, out=out)
     if not isinstance(ord, numbers.Number) or isinstance(ord, bool):
         raise TypeError(f'linalg_vector_norm(): argument \'ord\' must be Number, not '
                         f'{type(ord).__name__}')
@@ -922,6 +953,8 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     """Matrix norm over the two dims ``dim``: 'fro', 'nuc' (sum of singular values),
     2 / -2 (largest / smallest singular value), 1 / -1 (max / min column abs-sum),
     inf / -inf (max / min row abs-sum)."""
+    if _ac[0]:
+        return _ac_run('matrix_norm', matrix_norm, A, ord, dim, keepdim, dtype=dtype, out=out)
     _check_matrix(A, 'linalg.matrix_norm')
     A = _norm_dtype(A, dtype, 'linalg.matrix_norm')
     n = A._data.ndim
@@ -976,6 +1009,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
 def norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None):
     """``torch.norm`` (legacy): 'fro' and numbers are vector norms over ``dim`` (all dims when
     None), 'nuc' the nuclear norm of the matrices in the last two dims (or ``dim``)."""
+    if _ac[0]:
+        return _ac_run('norm', norm, input, p, dim, keepdim, out, dtype)
     if isinstance(dim, numbers.Integral):
         dim = (dim,)
     if isinstance(p, str):
@@ -990,6 +1025,8 @@ def norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot product of vectors along ``dim`` (``sum(conj(x) * y, dim)``), batch dims broadcast."""
+    if _ac[0]:
+        return _ac_run('linalg_vecdot', vecdot, x, y, dim=dim, out=out)
     if x._data.dtype != y._data.dtype:
         raise RuntimeError(f'linalg.vecdot: Expected x and y to have the same dtype, but found x '
                            f'of type {_tname(x.dtype)} and y of type {_tname(y.dtype)} instead')
@@ -1020,6 +1057,8 @@ class Inv(Primitive):
 
 def inv(A, *, out=None):
     """Inverse of a (batch of) square matrices; raises ``LinAlgError`` for singular ones."""
+    if _ac[0]:
+        return _ac_run('linalg_inv', inv, A, out=out)
     _check_square(A, 'linalg.inv')
     _check_float(A, 'linalg.inv')
     return _out(Inv.apply(A), out)
@@ -1410,7 +1449,7 @@ def eigh(A, UPLO='L', *, out=None):
     lower (``UPLO='L'``) or upper triangle."""
     _check_square(A, 'linalg.eigh')
     _check_uplo(UPLO)
-    if A._data.dtype.kind not in 'fc':
+    if A._data.dtype.kind not in 'fcV':
         raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{_tname(A.dtype)}\'')
     from .. import return_types
     return return_types.linalg_eigh(Eigh.apply(A, UPLO))
@@ -1420,7 +1459,7 @@ def eigvalsh(A, UPLO='L', *, out=None):
     """Eigenvalues (ascending) of symmetric matrices."""
     _check_square(A, 'linalg.eigvalsh')
     _check_uplo(UPLO)
-    if A._data.dtype.kind not in 'fc':
+    if A._data.dtype.kind not in 'fcV':
         raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{_tname(A.dtype)}\'')
     from ..autograd.grad_mode import _state
     if A._rg and _state[0]:
@@ -1481,7 +1520,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """Moore-Penrose pseudo-inverse from the SVD (eigh when ``hermitian``); singular values
     below ``max(atol, rtol * s_max)`` count as zero (PyTorch's default rtol is
     ``eps * max(m, n)``)."""
-    if A._data.ndim < 2 or A._data.dtype.kind not in 'fc':
+    if A._data.ndim < 2 or A._data.dtype.kind not in 'fcV':
         raise RuntimeError(f'linalg.pinv({_tname(A.dtype)}{{{list(A._data.shape)}}}): expected a '
                            'tensor with 2 or more dimensions of float, double, cfloat or cdouble '
                            'types')
@@ -1491,13 +1530,15 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
 
 def pinverse(input, rcond=1e-15):
     """``torch.pinverse``: ``linalg.pinv(input, rtol=rcond)``."""
+    if _ac[0]:
+        return _ac_run('pinverse', pinverse, input, rcond)
     return pinv(input, rtol=rcond)
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """Number of singular values (|eigenvalues| when ``hermitian``) above
     ``max(atol, rtol * s_max)``, as int64."""
-    if A._data.dtype.kind not in 'fc':
+    if A._data.dtype.kind not in 'fcV':
         raise RuntimeError("This function doesn't handle types other than float and double")
     _check_matrix(A, 'linalg.matrix_rank')
     atol, rtol = _tolerances(A, atol, rtol)
@@ -1531,6 +1572,8 @@ def matrix_power(A, n, *, out=None):
 
 def multi_dot(tensors, *, out=None):
     """Product of a chain of matrices; the first / last may be 1-D (row / column vector)."""
+    if _ac[0]:
+        return _ac_run('linalg_multi_dot', multi_dot, tensors, out=out)
     tensors = list(tensors)
     if len(tensors) < 2:
         raise RuntimeError(f'multi_dot(): expected at least 2 tensors but got {len(tensors)}')

@@ -16,6 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ._util import Primitive
 from . import pointwise as P
 from .activation import log_softmax, logsigmoid, softmax
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['nll_loss', 'cross_entropy', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
            'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div',
@@ -331,13 +332,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         reduction: 'none' | 'mean' (divided by the summed weights of the counted targets;
             nan when every target is ignored, as PyTorch) | 'sum'.
     """
+    if _ac[0]:
+        return _ac_run('nll_loss', nll_loss, input, target, weight, size_average, ignore_index, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     _check_class_target(input, target, weight)
     return _apply_rows(NllLoss, input, target, weight, ignore_index, reduction)
 
 
 def _ce_probs(input, target, weight, reduction, label_smoothing, cdim, C):
-    if target._data.dtype.kind != 'f':
+    if target._data.dtype.kind not in 'fV':     # 'V': bfloat16 (ml_dtypes)
         raise RuntimeError('Expected floating point type for target with class probabilities, '
                            f'got {_tname(target._data.dtype)}')
     logp = log_softmax(input, cdim)
@@ -365,8 +368,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             weights of the counted targets, with probabilities by the number of positions.
         label_smoothing: mix ``label_smoothing / C`` of uniform mass into the targets.
     """
+    if _ac[0]:
+        return _ac_run('cross_entropy', cross_entropy, input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
     reduction = _reduction(size_average, reduce, reduction)
-    if input._data.dtype.kind != 'f':
+    if input._data.dtype.kind not in 'fV':      # 'V': bfloat16 (ml_dtypes)
         raise NotImplementedError('"log_softmax_lastdim_kernel_impl" not implemented for '
                                   f"'{_tname(input._data.dtype)}'")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -423,6 +428,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', we
     Args:
         weight: elementwise weights of ``input``'s size; 'mean' then divides by their sum.
     """
+    if _ac[0]:
+        return _ac_run('mse_loss', mse_loss, input, target, size_average, reduce, reduction, weight)
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     d = input - target
@@ -435,6 +442,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', we
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
     """Mean absolute error ``|input - target|`` (``F.l1_loss``); ``weight`` as in
     :func:`mse_loss`."""
+    if _ac[0]:
+        return _ac_run('l1_loss', l1_loss, input, target, size_average, reduce, reduction, weight)
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     loss = P.abs(input - target)
@@ -446,6 +455,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', wei
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``F.smooth_l1_loss``);
     ``beta=0`` is the L1 loss."""
+    if _ac[0]:
+        return _ac_run('smooth_l1_loss', smooth_l1_loss, input, target, size_average, reduce, reduction, beta)
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
@@ -460,6 +471,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``
     (``F.huber_loss``); with ``weight``, 'mean' is the plain mean of the weighted loss."""
+    if _ac[0]:
+        return _ac_run('huber_loss', huber_loss, input, target, reduction, delta, weight)
     _warn_size(input, target)
     reduction = _check_reduction(reduction)
     if delta <= 0:
@@ -511,6 +524,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     Raises ValueError when ``target``'s size differs from ``input``'s and RuntimeError when an
     input lies outside [0, 1].
     """
+    if _ac[0]:
+        return _ac_run('binary_cross_entropy', binary_cross_entropy, input, target, weight, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f'Using a target size ({Size(target.shape)}) that is different to the '
@@ -572,6 +587,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         weight: broadcastable elementwise weights.
         pos_weight: weight of positive examples, broadcast over the class (last) dim.
     """
+    if _ac[0]:
+        return _ac_run('binary_cross_entropy_with_logits', binary_cross_entropy_with_logits, input, target, weight, size_average, reduce, reduction, pos_weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f'Target size ({Size(target.shape)}) must be the same as input size '
@@ -585,6 +602,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_
     ``target * (log target - input)`` (or ``exp(target) * (target - input)`` with
     ``log_target``) (``F.kl_div``). ``reduction='batchmean'`` divides the sum by the batch
     size; 'mean' (the default) by the number of elements, with PyTorch's warning."""
+    if _ac[0]:
+        return _ac_run('kl_div', kl_div, input, target, size_average, reduce, reduction, log_target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     else:
@@ -614,6 +633,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     """Poisson negative log-likelihood (``F.poisson_nll_loss``): ``exp(input) - target *
     input`` when ``log_input``, else ``input - target * log(input + eps)``; ``full`` adds the
     Stirling term ``t log t - t + 0.5 log(2 pi t)`` where ``t > 1``."""
+    if _ac[0]:
+        return _ac_run('poisson_nll_loss', poisson_nll_loss, input, target, log_input, full, size_average, eps, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if log_input:
         loss = P.exp(input) - target * input
@@ -667,6 +688,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
                           reduction='mean'):
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos - margin)`` where
     ``target == -1`` (``F.cosine_embedding_loss``); cos over the last dim of (N, D) or (D,)."""
+    if _ac[0]:
+        return _ac_run('cosine_embedding_loss', cosine_embedding_loss, input1, input2, target, margin, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     td = target.dim()
     if td not in (0, 1):
@@ -689,6 +712,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction='mean'):
     """``max(0, -target * (input1 - input2) + margin)`` (``F.margin_ranking_loss``)."""
+    if _ac[0]:
+        return _ac_run('margin_ranking_loss', margin_ranking_loss, input1, input2, target, margin, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError('margin_ranking_loss : All input tensors should have same dimension '
@@ -701,6 +726,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                          reduction='mean'):
     """``x`` where ``target == 1``, ``max(0, margin - x)`` where ``target == -1``
     (``F.hinge_embedding_loss``)."""
+    if _ac[0]:
+        return _ac_run('hinge_embedding_loss', hinge_embedding_loss, input, target, margin, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     out_m = P.where(target != 1, P.clamp_min(margin - input, 0), 0.0)
     out_s = P.where(target != -1, input, 0.0)
@@ -709,6 +736,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean'):
     """``log(1 + exp(-target * input))`` (``F.soft_margin_loss``)."""
+    if _ac[0]:
+        return _ac_run('soft_margin_loss', soft_margin_loss, input, target, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     bs = np.broadcast_shapes(tuple(input.shape), tuple(target.shape)) \
         if _broadcastable(input.shape, target.shape) else None
@@ -761,6 +790,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                       reduction='mean'):
     """Multi-class hinge loss (``F.multi_margin_loss``): per sample
     ``sum_{i != y} w[y] max(0, margin - x[y] + x[i])**p / C``, ``p`` 1 or 2."""
+    if _ac[0]:
+        return _ac_run('multi_margin_loss', multi_margin_loss, input, target, p, margin, weight, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError('only p == 1 and p == 2 supported')
@@ -800,6 +831,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Multi-label hinge loss (``F.multilabel_margin_loss``): ``target`` holds class indices,
     ended by the first -1; per sample ``sum_{j in targets, i not in targets}
     max(0, 1 - (x[j] - x[i])) / C``."""
+    if _ac[0]:
+        return _ac_run('multilabel_margin_loss', multilabel_margin_loss, input, target, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     nframe, dim = _margin_shape(input, 'multilabel_margin_loss')
     if input.dim() <= 1:
@@ -842,6 +875,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """``(x1 / max(||x1||, eps)) . (x2 / max(||x2||, eps))`` along ``dim``
     (``F.cosine_similarity``, each norm clamped as PyTorch does)."""
+    if _ac[0]:
+        return _ac_run('cosine_similarity', cosine_similarity, x1, x2, dim, eps)
     from .linalg import vector_norm
     n1 = P.clamp_min(vector_norm(x1, 2, dim, True), eps)
     n2 = P.clamp_min(vector_norm(x2, 2, dim, True), eps)
@@ -860,6 +895,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction='mean'):
     """``max(0, margin + d(a, p) - d(a, n))`` with ``d`` the p-norm pairwise distance
     (``F.triplet_margin_loss``); ``swap`` uses ``min(d(a, n), d(p, n))``."""
+    if _ac[0]:
+        return _ac_run('triplet_margin_loss', triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f'margin must be greater than 0, got {margin}')
@@ -1014,6 +1051,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
     The gradient is PyTorch's (taken through the log_softmax that produced ``log_probs``).
     """
+    if _ac[0]:
+        return _ac_run('ctc_loss', ctc_loss, log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
     reduction = _check_reduction(reduction)
     unbatched = log_probs.dim() == 2
     lp = log_probs.unsqueeze(1) if unbatched else log_probs

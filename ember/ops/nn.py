@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ._util import Primitive, wrap_dim
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['linear', 'bilinear', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout',
            'feature_alpha_dropout', 'embedding', 'one_hot', 'pad']
@@ -52,6 +53,8 @@ class Linear(Primitive):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` (``F.linear``); input (*, in), weight (out, in)."""
+    if _ac[0]:
+        return _ac_run('linear', linear, input, weight, bias)
     if input.dim() == 0 or weight.dim() not in (1, 2):
         from .linalg import matmul
         out = matmul(input, weight.t())
@@ -77,6 +80,8 @@ def _tn(t):
 
 def bilinear(input1, input2, weight, bias=None):
     """``y_k = x1^T A_k x2 + b_k`` with weight (out, in1, in2)."""
+    if _ac[0]:
+        return _ac_run('bilinear', bilinear, input1, input2, weight, bias)
     from .linalg import einsum
     out = einsum('...i,kij,...j->...k', input1, weight, input2)
     return out if bias is None else out + bias
@@ -123,21 +128,55 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return out
 
 
+def _feature_mask_dropout(input, p, inplace):
+    """Zero whole channels: one Bernoulli draw per (N, C), PyTorch's ``feature_dropout``."""
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    mask = _wrap(_bernoulli_mask(input, shape, p))
+    if inplace:
+        from ._util import inplace_fn
+        return inplace_fn(input, lambda s: DropoutMask.apply(s, mask))
+    return DropoutMask.apply(input, mask)
+
+
 def _feature_dropout(nd, name):
     def fn(input, p=0.5, training=True, inplace=False):
         _check_p(p)
+        dim = input.dim()
+        if nd == 1 and dim not in (2, 3):
+            raise RuntimeError(f'dropout1d: Expected 2D or 3D input, but received a {dim}D input. '
+                               'Note that dropout1d exists to provide channel-wise dropout on '
+                               'inputs with 1 spatial dimension, a channel dimension, and an '
+                               'optional batch dimension (i.e. 2D or 3D inputs).')
+        if nd > 1 and dim not in (nd + 1, nd + 2):
+            import warnings
+            warnings.warn(f'{name}: Received a {dim}-D input to {name}, which is deprecated and '
+                          'will result in an error in a future release. To retain the behavior '
+                          f'and silence this warning, please use dropout instead. Note that {name} '
+                          f'exists to provide channel-wise dropout on inputs with {nd} spatial '
+                          'dimensions, a channel dimension, and an optional batch dimension (i.e. '
+                          f'{nd + 1}D or {nd + 2}D inputs).', stacklevel=2)
+        if nd == 2 and dim == 3:
+            import warnings
+            warnings.warn('dropout2d: Received a 3D input to dropout2d and assuming that '
+                          'channel-wise 1D dropout behavior is desired - input is interpreted as '
+                          'shape (N, C, L), where C is the channel dim. This behavior will change '
+                          'in a future release to interpret the input as one without a batch '
+                          'dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout '
+                          'behavior, please switch to using dropout1d instead.', stacklevel=2)
         if not training or p == 0:
             return input
-        batched = input.dim() == nd + 2
-        shape = tuple(input.shape[:2]) + (1,) * nd if batched else (input.shape[0],) + (1,) * nd
-        mask = _wrap(_bernoulli_mask(input, shape, p))
-        out = DropoutMask.apply(input, mask)
-        if inplace:
-            from ._util import inplace_fn
-            return inplace_fn(input, lambda s: out)
-        return out
+        if nd != 2 and dim == nd + 1:        # unbatched (C, *S): one draw per channel
+            x = input.unsqueeze(0)
+            out = _feature_mask_dropout(x, p, False).squeeze(0)
+            if inplace:
+                from ._util import inplace_fn
+                return inplace_fn(input, lambda s: out)
+            return out
+        return _feature_mask_dropout(input, p, inplace)
     fn.__name__ = name
-    fn.__doc__ = f'Zero whole channels with probability ``p`` (``F.{name}``).'
+    fn.__doc__ = (f'Zero whole channels with probability ``p`` and scale the rest by '
+                  f'``1/(1-p)`` (``F.{name}``); 3-D inputs to dropout2d are read as (N, C, L), '
+                  'as PyTorch does.')
     return fn
 
 
@@ -145,20 +184,29 @@ dropout1d = _feature_dropout(1, 'dropout1d')
 dropout2d = _feature_dropout(2, 'dropout2d')
 dropout3d = _feature_dropout(3, 'dropout3d')
 
+_ALPHA = -1.7580993408473766
+
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout that keeps the mean and variance of SELU activations."""
+    return _alpha(input, p, training, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels (one draw per (N, C))."""
+    return _alpha(input, p, training, tuple(input.shape[:2]) + (1,) * (input.dim() - 2))
+
+
+def _alpha(input, p, training, shape):
     _check_p(p)
     if not training or p == 0:
         return input
-    alpha = -1.7580993408473766
-    a = ((1 - p) * (1 + p * alpha ** 2)) ** -0.5
-    b = -a * alpha * p
-    keep = _wrap(_bernoulli_mask(input, input.shape, p) * (1 - p))
-    return input * keep * a + (1 - keep) * (alpha * a) + b
-
-
-feature_alpha_dropout = alpha_dropout
+    if p == 1:
+        return input * 0
+    a = ((1 - p) * (1 + p * _ALPHA ** 2)) ** -0.5
+    b = -a * _ALPHA * p
+    keep = _wrap(_bernoulli_mask(input, shape, p) * input._data.dtype.type(1 - p))
+    return input * (keep * a) + ((1 - keep) * (_ALPHA * a) + b)
 
 
 class Embedding(Primitive):

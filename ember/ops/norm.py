@@ -11,6 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ._util import Primitive
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'local_response_norm',
            'normalize', 'rms_norm']
@@ -155,15 +156,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.dim() < 2:
         raise ValueError(f'expected 2D or 3D input (got {input.dim()}D input)')
     C = input.shape[1]
-    for name, t in (('weight', weight), ('bias', bias), ('running_mean', running_mean),
-                    ('running_var', running_var)):
+    for name, t in (('running_mean', running_mean), ('running_var', running_var),
+                    ('weight', weight), ('bias', bias)):
         if t is not None and t.numel() != C:
             raise RuntimeError(f'{name} should contain {C} elements not {t.numel()}')
     axes = (0,) + tuple(range(2, input.dim()))
     n = input.numel() // C if C else 0
     if training and n <= 1:
         raise ValueError(f'Expected more than 1 value per channel when training, got input size '
-                         f'{list(input.shape)}')
+                         f'{input.size()}')
     wshape = _bshape(input.dim(), axes, C)
     if training:
         out, node = _train_norm(input, weight, bias, axes, eps, wshape)
@@ -209,6 +210,8 @@ def _update_running(rm, rv, mean, var, n, momentum):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift."""
+    if _ac[0]:
+        return _ac_run('layer_norm', layer_norm, input, normalized_shape, weight, bias, eps)
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
@@ -224,6 +227,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Normalise over groups of channels, then a per-channel affine."""
+    if _ac[0]:
+        return _ac_run('group_norm', group_norm, input, num_groups, weight, bias, eps)
     N, C = input.shape[:2]
     if C % num_groups:
         raise RuntimeError(f'Expected number of channels in input to be divisible by num_groups, '
@@ -269,7 +274,8 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     from .pool import avg_pool2d, avg_pool3d
     dim = input.dim()
     if dim < 3:
-        raise ValueError(f'Expected 3D or higher dimensionality input (got {dim} dimensions)')
+        raise ValueError(f'Expected 3D or higher dimensionality                          input '
+                         f'(got {dim} dimensions)')   # PyTorch's message, spaces included
     if input.numel() == 0:
         return input
     div = (input * input).unsqueeze(1)
@@ -288,6 +294,8 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """``input / max(||input||_p, eps)`` along ``dim``."""
+    if _ac[0]:
+        return _ac_run('normalize', normalize, input, p, dim, eps, out)
     n = input.norm(p, dim, keepdim=True).clamp_min(eps)
     return input / n.expand_as(input)
 

@@ -16,6 +16,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, bind
 from ..autograd.grad_mode import _state
 from ._util import Primitive, promote2, float_input, inplace, inplace_fn, to_dtype, _tname as _tn
+from ..amp._policy import on as _ac, run as _ac_run, UNARY as _ac_unary
 
 _PYNUM = (int, float)
 _IRANGE = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
@@ -393,6 +394,8 @@ def pow(input, exponent, *, out=None):
     Integers to negative integer powers raise for scalar exponents (PyTorch's
     ``RuntimeError``); with tensor exponents they give 1, -1 or 0 as PyTorch does.
     """
+    if _ac[0]:
+        return _ac_run('pow', pow, input, exponent, out=out)
     a, b = _bin(input, exponent)
     t = a if isinstance(a, Tensor) else b
     k = t._data.dtype.kind
@@ -499,7 +502,11 @@ def _unary(name, f, df, save='x', floating=True, doc=None, no_bool=None, ints=Tr
     cls = type(name.title().replace('_', ''), (Primitive,),
                {'forward': forward, 'backward': backward})
 
+    ac = name in _ac_unary
+
     def fn(input, *, out=None):
+        if ac and _ac[0]:
+            return _ac_run(name, fn, input, out=out)
         k = input._data.dtype.kind
         if k in 'biu':
             if floating:
@@ -674,6 +681,8 @@ def square(input, *, out=None):
 
 def reciprocal(input, *, out=None):
     """``1 / input`` (integer inputs give the default float dtype)."""
+    if _ac[0]:
+        return _ac_run('reciprocal', reciprocal, input, out=out)
     return _out(div(1.0, float_input(input)), out)
 
 
@@ -896,6 +905,8 @@ class Atan2(Primitive):
 
 def atan2(input, other, *, out=None):
     """``atan(input / other)`` in the quadrant of the point ``(other, input)``."""
+    if _ac[0]:
+        return _ac_run('atan2', atan2, input, other, out=out)
     _need_tensor(other, 'atan2')
     a, b = promote2(input, other)
     if a._data.dtype.kind in 'biu':

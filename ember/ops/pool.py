@@ -23,6 +23,7 @@ import numpy as np
 
 from ..autograd.function import _StandIn
 from ._util import Primitive
+from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices',
            'max_pool2d_with_indices', 'max_pool3d_with_indices', 'avg_pool1d', 'avg_pool2d',
@@ -89,7 +90,7 @@ def _geometry(S, K, st, pad, dil, ceil):
 
 
 def _lowest(dt):
-    if dt.kind == 'f':
+    if dt.kind in 'fV':
         return -np.inf
     if dt.kind == 'b':
         return False
@@ -133,7 +134,7 @@ class IndexScatter(Primitive):
         flat = (idx.reshape(B, -1) + (xp.arange(B, dtype=np.int64) * P)[:, None]).reshape(-1)
         xf = x.reshape(-1)
         if accumulate and overlap:
-            if x.dtype.kind == 'f':
+            if x.dtype.kind in 'fV':
                 out = xp.bincount(flat, weights=xf, minlength=B * P).astype(x.dtype, copy=False)
             else:
                 out = xp.zeros(B * P, x.dtype)
@@ -209,7 +210,7 @@ def _max_scan(xp, x, nd, K, st, pad, dil, ceil, want_idx):
     kidx = xp.zeros(lead + O, it)          # 1 + kernel position of the max so far; 0: none
     tmp = xp.empty(lead + O, it)
     better = xp.empty(lead + O, bool)
-    nan = x.dtype.kind == 'f' and bool(xp.isnan(x).any())
+    nan = x.dtype.kind in 'fV' and bool(xp.isnan(x).any())
     for k, sl in _kslices(nd, K, st, dil, O):
         s = xpad[sl]
         xp.greater(s, out, out=better)     # strict: the first maximum keeps its index
@@ -264,7 +265,7 @@ class MaxPoolFastGrad(Primitive):
     def forward(ctx, xp, g, x, out, nd, K):
         ctx.save_for_backward(x, out)
         ctx.cfg = (nd, K)
-        if out.dtype.kind == 'f' and xp.isnan(out).any():
+        if out.dtype.kind in 'fV' and xp.isnan(out).any():
             _, idx = _max_scan(xp, x, nd, K, K, (0,) * nd, (1,) * nd, False, True)
             return IndexScatter.forward(IndexScatter._noctx, xp, g, idx, x.shape[x.ndim - nd:],
                                         True, False)
@@ -291,7 +292,7 @@ class MaxPoolFastGather(Primitive):
         ctx.save_for_backward(x, out)
         ctx.cfg = (nd, K)
         r = xp.zeros(out.shape, gg.dtype)
-        if out.dtype.kind == 'f' and xp.isnan(out).any():
+        if out.dtype.kind in 'fV' and xp.isnan(out).any():
             _, idx = _max_scan(xp, x, nd, K, K, (0,) * nd, (1,) * nd, False, True)
             return IndexGather.forward(IndexGather._noctx, xp, gg, idx, nd)
         for sl, m in _fast_masks(xp, x, out, nd, K):
@@ -392,6 +393,9 @@ def _max_pool_fn(nd):
 
     def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
+        if _ac[0]:
+            return _ac_run(name, max_pool, input, kernel_size, stride, padding, dilation,
+                           ceil_mode, return_indices)
         return _max_pool_impl(input, nd, kernel_size, stride, padding, dilation, ceil_mode,
                               return_indices, name)
 
@@ -433,11 +437,11 @@ def _avg_divisor(xp, S, K, st, pad, O, count_include_pad, divisor_override, dt):
     div = parts[0]
     for q in parts[1:]:
         div = np.multiply.outer(div, q)
-    return xp.asarray(div.astype(dt if dt.kind == 'f' else np.int64))
+    return xp.asarray(div.astype(dt if dt.kind in 'fV' else np.int64))
 
 
 def _div(xp, a, div):
-    if a.dtype.kind == 'f':
+    if a.dtype.kind in 'fV':
         return a / div
     q = xp.trunc(a / div)       # C++ integer division truncates toward zero
     return q.astype(a.dtype)
@@ -460,7 +464,7 @@ class AvgPool(Primitive):
         div = _avg_divisor(xp, S, K, st, pad, O, count_include_pad, divisor_override, x.dtype)
         ctx.cfg = (nd, K, st, pad, ceil, count_include_pad, divisor_override)
         ctx.shape = x.shape
-        if x.dtype.kind == 'f':
+        if x.dtype.kind in 'fV':
             out /= div
             return out
         return _div(xp, out, div)
@@ -545,6 +549,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """3-D average pooling over (N, C, D, H, W) or (C, D, H, W) (``F.avg_pool3d``)."""
+    if _ac[0]:
+        return _ac_run('avg_pool3d', avg_pool3d, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return _avg_pool_impl(input, 3, 'avg_pool3d', kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override)
 
@@ -630,8 +636,10 @@ def _adaptive_avg_fn(nd):
     name = f'adaptive_avg_pool{nd}d'
 
     def adaptive_avg_pool(input, output_size):
+        if _ac[0]:
+            return _ac_run(name, adaptive_avg_pool, input, output_size)
         S, O = _adaptive_sizes(input, nd, output_size, name)
-        if input._data.dtype.kind != 'f':
+        if input._data.dtype.kind not in 'fV':
             raise RuntimeError(f'"{name}" not implemented for \'{_tn(input)}\'')
         mats = []
         for s, o in zip(S, O):
@@ -681,7 +689,7 @@ class AdaptiveMaxPool(Primitive):
         idx = _grid(xp, [a * q for (a, b), q in zip(bounds, ps)]) + \
             xp.zeros(lead + tuple(O), np.int64)
         better = xp.empty(lead + tuple(O), bool)
-        isfloat = x.dtype.kind == 'f'
+        isfloat = x.dtype.kind in 'fV'
         for kk in np.ndindex(*L):
             pos = [np.minimum(a + k, b - 1) for (a, b), k in zip(bounds, kk)]
             ix = tuple(xp.asarray(p.reshape((-1,) + (1,) * (nd - 1 - j)))
@@ -709,6 +717,8 @@ def _adaptive_max_fn(nd):
     name = f'adaptive_max_pool{nd}d'
 
     def adaptive_max_pool(input, output_size, return_indices=False):
+        if _ac[0]:
+            return _ac_run(name, adaptive_max_pool, input, output_size, return_indices)
         S, O = _adaptive_sizes(input, nd, output_size, name)
         out, idx = _AMAX[nd].apply(input, O, return_indices)
         return (out, idx) if return_indices else out
@@ -925,6 +935,8 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
             scale implied by the sizes (otherwise the given scale_factor drives sampling).
     Source coordinates are computed in the input's precision as PyTorch's CPU kernels do.
     """
+    if _ac[0]:
+        return _ac_run('interpolate', interpolate, input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
             raise ValueError('align_corners option can only be set with the interpolating modes: '
@@ -1012,7 +1024,7 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
             cls = _NEAREST[(tag, dim)] = type(f'Upsample{tag}{dim}D', (Nearest,),
                                               {'_name': f'Upsample{tag}{dim}DBackward0'})
         return cls.apply(input, idxs)
-    if dt.kind != 'f':
+    if dt.kind not in 'fV':
         raise NotImplementedError(f'"upsample_{mode}{dim}d_out_frame" not implemented for '
                                   f"'{_tn(input)}'")
     ft = np.float64 if dt == np.float64 else np.float32

@@ -241,7 +241,7 @@ if _dtype._BF16 is not None:
 
 
 def _is_float(npdt):
-    return npdt.kind == 'f' or npdt == _dtype._BF16
+    return npdt.kind in 'fV' or npdt == _dtype._BF16
 
 
 def uniform_array(gen, shape, npdt):

@@ -17,6 +17,7 @@ from .._tensor import Tensor, _wrap, bind
 from ..autograd.grad_mode import _state
 from ._util import Primitive, dims_arg, wrap_dim, float_input, inplace_fn
 from .pointwise import _out, where
+from ..amp._policy import on as _ac, run as _ac_run
 
 _ndarray = np.ndarray
 _i64 = np.dtype(np.int64)
@@ -218,6 +219,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         dtype: accumulate and return in this dtype. Bool and integer inputs give int64 by
             default, as in PyTorch.
     """
+    if _ac[0]:
+        return _ac_run('sum', sum, input, dim, keepdim, dtype=dtype, out=out)
     dims = _dims(dim, input._data.ndim)
     prim = Sum if dim is None else _SumDim
     return _out(prim.apply(input, dims, keepdim, dtype=_acc_dtype(input, dtype)), out)
@@ -325,6 +328,8 @@ def _prod_safe(g, x, dim):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along the single ``dim``; ints accumulate in int64."""
+    if _ac[0]:
+        return _ac_run('prod', prod, input, dim, keepdim, dtype=dtype, out=out)
     dt = _acc_dtype(input, dtype)
     if dim is None:
         return _out(_ProdAll.apply(input, None, False, dtype=dt), out)
@@ -398,7 +403,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
 
 def _nan_first(xp, x, dim, idx):
     """Where a slice holds NaN, point ``idx`` (keepdims form) at its first NaN."""
-    if x.dtype.kind not in 'fc':
+    if x.dtype.kind not in 'fcV':
         return idx
     nan = xp.isnan(x)
     if not nan.any():
@@ -421,7 +426,7 @@ def _sel_median(xp, x, dim, arg):
 
 
 def _sel_nanmedian(xp, x, dim, arg):
-    if x.dtype.kind not in 'fc' or not xp.isnan(x).any():
+    if x.dtype.kind not in 'fcV' or not xp.isnan(x).any():
         return _sel_median(xp, x, dim, arg)
     order = xp.argsort(x, axis=dim, kind='stable')        # NaNs last, in their original order
     c = xp.sum(~xp.isnan(x), axis=dim, keepdims=True)
@@ -639,7 +644,7 @@ def _argsort(xp, x, dim, descending):
     NaN first (NaN is the largest, as in PyTorch)."""
     if not descending:
         return xp.argsort(x, axis=dim, kind='stable')
-    if x.dtype.kind == 'f' and not xp.isnan(x).any():
+    if x.dtype.kind in 'fV' and not xp.isnan(x).any():
         return xp.argsort(-x, axis=dim, kind='stable')
     i = xp.argsort(xp.flip(x, axis=dim), axis=dim, kind='stable')
     return (x.shape[dim] - 1) - xp.flip(i, axis=dim)
@@ -744,6 +749,8 @@ class Cumsum(Primitive):
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Cumulative sum along ``dim``; bool and integer inputs give int64 unless ``dtype``."""
+    if _ac[0]:
+        return _ac_run('cumsum', cumsum, input, dim, dtype=dtype, out=out)
     d = input._data
     dim = wrap_dim(_one_dim(dim, 'cumsum'), d.ndim)
     return _out(Cumsum.apply(input, dim, dtype=_acc_dtype(input, dtype)), out)
@@ -807,6 +814,8 @@ def _cumprod_grad_graph(g, x, d):
 def cumprod(input, dim, *, dtype=None, out=None):
     """Cumulative product along ``dim``; bool and integer inputs give int64 unless ``dtype``.
     The gradient is exact with zeros in the input (and twice differentiable)."""
+    if _ac[0]:
+        return _ac_run('cumprod', cumprod, input, dim, dtype=dtype, out=out)
     d = input._data
     dim = wrap_dim(_one_dim(dim, 'cumprod'), d.ndim)
     return _out(Cumprod.apply(input, dim, dtype=_acc_dtype(input, dtype)), out)
@@ -824,7 +833,7 @@ class _CumExt(Primitive):
             return x.copy(), idx
         v = ctx.f(xp).accumulate(x, axis=dim)
         hit = x == v
-        if x.dtype.kind in 'fc':
+        if x.dtype.kind in 'fcV':
             hit |= xp.isnan(x)
         ar = xp.arange(x.shape[dim], dtype=np.int64).reshape(
             [-1 if i == dim else 1 for i in range(x.ndim)])
@@ -993,6 +1002,8 @@ class Logsumexp(Primitive):
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """``log(sum(exp(input)))`` over ``dim`` (int or tuple), computed stably by shifting with
     the max; integer inputs give the default float dtype."""
+    if _ac[0]:
+        return _ac_run('logsumexp', logsumexp, input, dim, keepdim, out=out)
     x = float_input(input)
     return _out(Logsumexp.apply(x, _dims(dim, x._data.ndim), keepdim), out)
 

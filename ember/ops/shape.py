@@ -18,6 +18,7 @@ from .._tensor import Tensor, _wrap, bind, Size
 from ..autograd.grad_mode import _state
 from ._util import Primitive, wrap_dim, dims_arg, to_dtype, _tname, inplace_fn, check_multi_view
 from .pointwise import _out
+from ..amp._policy import on as _ac, run as _ac_run
 
 _ndarray = np.ndarray
 
@@ -1234,6 +1235,8 @@ def cat(tensors, dim=0, *, out=None):
     Inputs are promoted to a common dtype; all must share their shape except along ``dim``.
     Empty 1-D tensors (shape ``[0]``) are skipped, as PyTorch's legacy behaviour does.
     """
+    if _ac[0]:
+        return _ac_run('cat', cat, tensors, dim, out=out)
     tensors = _seq_of_tensors(tensors, 'cat')
     if not tensors:
         raise ValueError('torch.cat(): expected a non-empty list of Tensors')
@@ -1284,6 +1287,8 @@ class Stack(Primitive):
 def stack(tensors, dim=0, *, out=None):
     """``tensors`` (all of one shape) joined along a new dim ``dim`` (``torch.stack``);
     inputs are promoted to a common dtype."""
+    if _ac[0]:
+        return _ac_run('stack', stack, tensors, dim, out=out)
     tensors = _seq_of_tensors(tensors, 'stack')
     if not tensors:
         raise RuntimeError('stack expects a non-empty TensorList')

@@ -321,10 +321,21 @@ def test_bundled_digits(tmp_path, device):
     root = datasets.bundled_digits_root()
     tr = datasets.MNIST(root, train=True, download=False)
     te = datasets.MNIST(root, train=False)
-    assert len(tr) == 1500 and len(te) == 297
-    assert tr.data.dtype == ember.uint8 and tuple(tr.data.shape) == (1500, 28, 28)
+    assert len(tr) == 9000 and len(te) == 297
+    assert tr.data.dtype == ember.uint8 and tuple(tr.data.shape) == (9000, 28, 28)
     counts = np.bincount(tr.targets.numpy(), minlength=10)
-    assert counts.min() > 100                      # every digit is represented
+    assert counts.min() > 600                      # every digit is represented
+    # image 1500 + 5 i + k is a jittered variant of real digit i: same label, similar ink
+    real, var = tr.data.numpy()[:1500], tr.data.numpy()[1500:].reshape(1500, 5, 28, 28)
+    t = tr.targets.numpy()
+    np.testing.assert_array_equal(t[1500:].reshape(1500, 5), np.repeat(t[:1500, None], 5, 1))
+    assert not np.array_equal(var[:, 0], real) and not np.array_equal(var[:, 0], var[:, 1])
+    ink = real.reshape(1500, -1).astype(np.float64).sum(1)
+    ratio = var.reshape(1500, 5, -1).astype(np.float64).sum(2) / ink[:, None]
+    assert 0.6 < ratio.min() and ratio.max() < 1.5      # scale 0.9-1.1: area within ~0.8-1.2
+    # the held-out test digits are disjoint from every training image (real or jittered)
+    test_rows = {r.tobytes() for r in te.data.numpy()}
+    assert not any(r.tobytes() in test_rows for r in tr.data.numpy())
     d = tr.data.numpy().astype(np.float64)
     border = d[:, [0, 1, 26, 27], :].mean() + d[:, :, [0, 1, 26, 27]].mean()
     assert border < 0.05 * d[:, 8:20, 8:20].mean()  # digits sit inside the frame, like MNIST's

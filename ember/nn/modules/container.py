@@ -2,6 +2,7 @@
 ``ParameterDict``."""
 import operator
 from collections import OrderedDict
+from collections.abc import Mapping
 from itertools import chain, islice
 
 from ..._tensor import Tensor
@@ -227,15 +228,31 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, 'items') else modules
+        """Add or overwrite entries from a mapping or an iterable of (key, module) pairs."""
+        if not hasattr(modules, '__iter__'):
+            raise TypeError('ModuleDict.update should be called with an iterable of key/value '
+                            'pairs, but got ' + type(modules).__name__)
+        items = modules.items() if isinstance(modules, Mapping) else _pairs(modules, 'ModuleDict')
         for k, m in items:
             self[k] = m
 
 
-def _param_repr(p):
+def _pairs(seq, name):
+    for j, p in enumerate(seq):
+        if not hasattr(p, '__iter__'):
+            raise TypeError(f'{name} update sequence element #{j} should be Iterable; is'
+                            + type(p).__name__)
+        if len(p) != 2:
+            raise ValueError(f'{name} update sequence element #{j} has length {len(p)}; 2 is '
+                             'required')
+        yield p[0], p[1]
+
+
+def _param_repr(p, dtype_text):
     size = 'x'.join(str(s) for s in p.shape)
     dev = '' if p.device.type == 'cpu' else f' ({p.device})'
-    return f'Parameter containing: [{p.dtype} of size {size}{dev}]'
+    kind = 'Parameter' if isinstance(p, Parameter) else 'Tensor'
+    return f'{kind} containing: [{dtype_text} of size {size}{dev}]'
 
 
 class ParameterList(Module):
@@ -282,14 +299,10 @@ class ParameterList(Module):
         lines = []
         for i, p in enumerate(self):
             if isinstance(p, Tensor):
-                lines.append(f'  ({i}): {_param_repr(p)}')
+                lines.append(f'  ({i}): {_param_repr(p, p.dtype)}')
             else:
                 lines.append(f'  ({i}): Object of type: {type(p).__name__}')
         return '\n'.join(lines)
-
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + ('(\n' + body + '\n)' if body else '()')
 
 
 class ParameterDict(Module):
@@ -341,7 +354,16 @@ class ParameterDict(Module):
         return v
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, 'items') else parameters
+        """Add or overwrite entries; a plain dict is added in sorted key order (as PyTorch)."""
+        if not hasattr(parameters, '__iter__'):
+            raise TypeError('ParametersDict.update should be called with an iterable of key/value '
+                            'pairs, but got ' + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = _pairs(parameters, 'ParameterDict')
         for k, v in items:
             self[k] = v
 
@@ -349,11 +371,7 @@ class ParameterDict(Module):
         lines = []
         for k, p in self.items():
             if isinstance(p, Tensor):
-                size = 'x'.join(str(s) for s in p.shape)
-                lines.append(f'  ({k}): Parameter containing: [{p.type()} of size {size}]')
+                lines.append(f'  ({k}): {_param_repr(p, p.type())}')
             else:
                 lines.append(f'  ({k}): Object of type: {type(p).__name__}')
         return '\n'.join(lines)
-
-    def __repr__(self):
-        return self._get_name() + '(' + self.extra_repr() + ')'

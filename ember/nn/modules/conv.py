@@ -35,8 +35,9 @@ class _ConvNd(Module):
                              f"padding_mode='{padding_mode}'")
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of "
-                                 "{'valid', 'same'}")
+                valid_padding_strings = {'same', 'valid'}
+                raise ValueError(f'Invalid padding string {padding!r}, should be one of '
+                                 f'{valid_padding_strings}')
             if padding == 'same' and any(s != 1 for s in _ntuple(stride, n)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         self.in_channels, self.out_channels = in_channels, out_channels

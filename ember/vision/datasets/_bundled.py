@@ -1,7 +1,8 @@
 """A small real digits dataset shipped with ember, in MNIST's folder layout and IDX format.
 
 See ``ember/vision/_data/README`` for its provenance: scikit-learn's copy of the UCI optdigits
-test set (1797 real handwritten 8x8 digits), upsampled to 28x28 and framed like MNIST.
+test set (1797 real handwritten 8x8 digits), upsampled to 28x28 and framed like MNIST; the
+training split adds 5 affine-jittered variants of each real training digit.
 """
 import os
 import shutil
@@ -12,8 +13,8 @@ _HERE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # name -> MD5 of the committed gzip file (regenerate with tools/make_bundled_digits.py)
 BUNDLED_DIGITS_MD5 = {
-    'train-images-idx3-ubyte.gz': '8a56636cd96c1833aa3402f1141f5cfc',
-    'train-labels-idx1-ubyte.gz': 'd683d94e98b44ea058eab25479e05db2',
+    'train-images-idx3-ubyte.gz': 'a8f7bd7cafecd9fa80bb98efa7ae7203',
+    'train-labels-idx1-ubyte.gz': 'a2101aa4faa2d9220072b3d6e6b29d2c',
     't10k-images-idx3-ubyte.gz': 'c59945cfc53bf29348d5187080515e48',
     't10k-labels-idx1-ubyte.gz': 'a48b4f80d36c7757125c9c2283c80726',
 }
@@ -33,7 +34,8 @@ def bundled_digits_root(root=None):
             loads that folder too.
 
     Returns:
-        The root to pass as ``MNIST(root=..., download=False)``: 1500 training and 297 test images,
+        The root to pass as ``MNIST(root=..., download=False)``: 9000 training images (1500 real
+        digits and 5 jittered variants of each) and 297 held-out real test images,
         28x28 uint8, labels 0-9.
 
     Raises:
