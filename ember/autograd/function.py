@@ -301,6 +301,34 @@ class Primitive(Node):
             raise _shape_error(e, arrays) from None
         return node._finish(out, args, arrays, xp, kw)
 
+    @classmethod
+    def apply2(cls, a, b):
+        """``apply(a, b)`` for two CPU Tensors with no graph to record, skipping the generic
+        argument walk (the hot path of ``x + y`` in inference and optimizer code)."""
+        x = a._data
+        y = b._data
+        if type(x) is not _ndarray or type(y) is not _ndarray or \
+                ((a._rg or b._rg) and _state[0] and cls.differentiable) or cls.is_view:
+            return cls.apply(a, b)
+        try:
+            out = cls.forward(cls._noctx, np, x, y)
+        except ValueError as e:
+            raise _shape_error(e, (x, y)) from None
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        return _wrap(out)
+
+    @classmethod
+    def apply1(cls, a):
+        """``apply(a)`` for one CPU Tensor with no graph to record."""
+        x = a._data
+        if type(x) is not _ndarray or (a._rg and _state[0] and cls.differentiable) or cls.is_view:
+            return cls.apply(a)
+        out = cls.forward(cls._noctx, np, x)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        return _wrap(out)
+
     _to_save = ()
     _nondiff = ()
 

@@ -91,6 +91,12 @@ def _bin(input, other):
     return promote2(input, other)
 
 
+def _same2(a, b):
+    """Both are Tensors of one floating dtype: no promotion or dtype check is needed."""
+    return (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype
+            and a._data.dtype.kind == 'f')
+
+
 def _need_tensor(x, fn, name='other', pos=2):
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
@@ -192,6 +198,8 @@ def add(input, other, *, alpha=1, out=None):
         alpha: multiplier of ``other``; must be an int for integral results and a bool only
             for bool results, as in PyTorch.
     """
+    if _same2(input, other) and alpha == 1 and out is None:
+        return Add.apply2(input, other)
     a, b = _bin(input, other)
     if alpha != 1 or type(alpha) is not int:
         _check_alpha(a, b, alpha)
@@ -234,6 +242,8 @@ def _is_bool(x):
 
 def mul(input, other, *, out=None):
     """Elementwise product ``input * other`` (bool * bool is logical and)."""
+    if _same2(input, other) and out is None and not (_state[0] and (input._rg or other._rg)):
+        return Mul.apply2(input, other)
     a, b = _bin(input, other)
     if _state[0]:
         keep = (2 if _rq(b) else 0) | (1 if _rq(a) else 0)

@@ -52,21 +52,110 @@ class DownloadError(urllib.error.URLError, RuntimeError):
                 f'place the files in the dataset folder yourself and use download=False.')
 
 
-def _urlretrieve(url, filename, chunk_size=1024 * 32):
+def _fmt_size(n):
+    for unit in ('', 'k', 'M', 'G', 'T'):
+        if abs(n) < 1000 or unit == 'T':
+            return f'{n:.0f}{unit}' if unit == '' else f'{n:.2f}{unit}'
+        n /= 1000.0
+
+
+def _fmt_time(t):
+    t = int(t)
+    return f'{t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}' if t >= 3600 else f'{t // 60:02d}:{t % 60:02d}'
+
+
+class _ProgressBar:
+    """A tqdm-like download bar on stderr (no dependency):
+    ``name:  45%|####5     | 4.50M/10.0MB [00:01<00:01, 3.20MB/s]``, redrawn at most 10 times a
+    second; without a known total it shows the bytes and the rate only."""
+
+    def __init__(self, total, desc='', file=None, width=30, min_interval=0.1):
+        import sys
+        import time
+        self.total = total if total and total > 0 else None
+        self.desc, self.width, self.min_interval = desc, width, min_interval
+        self.file = file if file is not None else sys.stderr
+        self.n = 0
+        self._time = time.monotonic
+        self.start = self._last = self._time()
+        self._shown = False
+
+    def update(self, k):
+        self.n += k
+        now = self._time()
+        if now - self._last >= self.min_interval:
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now):
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.n / elapsed
+        head = f'{self.desc}: ' if self.desc else ''
+        if self.total:
+            frac = min(self.n / self.total, 1.0)
+            fill = frac * self.width
+            bar = '#' * int(fill)
+            if len(bar) < self.width:
+                bar += str(int((fill - int(fill)) * 10)) if fill > int(fill) else ' '
+                bar = bar.ljust(self.width)
+            eta = (self.total - self.n) / rate if rate > 0 else 0
+            line = (f'{head}{frac * 100:3.0f}%|{bar}| {_fmt_size(self.n)}/{_fmt_size(self.total)}B '
+                    f'[{_fmt_time(elapsed)}<{_fmt_time(eta)}, {_fmt_size(rate)}B/s]')
+        else:
+            line = f'{head}{_fmt_size(self.n)}B [{_fmt_time(elapsed)}, {_fmt_size(rate)}B/s]'
+        self.file.write('\r' + line)
+        self.file.flush()
+        self._shown = True
+
+    def close(self):
+        self._draw(self._time())
+        self.file.write('\n')
+        self.file.flush()
+
+
+def _urlretrieve(url, filename, chunk_size=1024 * 32, progress=True):
+    """Stream ``url`` into ``filename`` with a progress bar on stderr. A transfer that ends before
+    the announced Content-Length raises ``http.client.IncompleteRead``."""
+    import http.client
     req = urllib.request.Request(url, headers={'User-Agent': USER_AGENT})
     with urllib.request.urlopen(req) as response, open(filename, 'wb') as fh:
-        while chunk := response.read(chunk_size):
-            fh.write(chunk)
+        length = response.headers.get('Content-Length')
+        total = int(length) if length and length.isdigit() else None
+        bar = _ProgressBar(total, os.path.basename(filename).removesuffix('.part')) if progress else None
+        received = 0
+        try:
+            while chunk := response.read(chunk_size):
+                fh.write(chunk)
+                received += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
+        if total is not None and received < total:
+            raise http.client.IncompleteRead(b'', total - received)
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def download_url(url, root, filename=None, md5=None, max_redirect_hops=3):
     """Download ``url`` into ``root/filename`` unless a file with the right MD5 is already there.
 
+    The bytes go to ``filename + '.part'`` (progress bar on stderr) and are renamed only once
+    complete, so an interrupted transfer leaves no partial file; a file failing its MD5 check
+    is deleted.
+
     Raises:
-        DownloadError (a URLError and a RuntimeError): the URL could not be reached; the
-            message names the URL.
-        RuntimeError: the downloaded file is missing or fails the MD5 check.
+        DownloadError (a URLError and a RuntimeError): the URL could not be reached, or the
+            connection dropped mid-file (the message says how many bytes were missing).
+        RuntimeError: the downloaded file fails the MD5 check (the file is removed).
     """
+    import http.client
     root = os.path.expanduser(root)
     if not filename:
         filename = os.path.basename(url)
@@ -77,14 +166,24 @@ def download_url(url, root, filename=None, md5=None, max_redirect_hops=3):
     tmp = fpath + '.part'
     try:
         _urlretrieve(url, tmp)
-    except (urllib.error.URLError, OSError) as e:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise DownloadError(url, getattr(e, 'reason', e)) from e
-    os.replace(tmp, fpath)
-    if not check_integrity(fpath, md5):
+    except http.client.IncompleteRead as e:
+        _remove(tmp)
+        got = len(e.partial) if e.partial else None
+        reason = ('the connection was dropped mid-file (transfer interrupted'
+                  + (f', {e.expected} more bytes were expected' if e.expected is not None else '')
+                  + (f' after {got} bytes' if got else '') + '); no partial file was kept')
+        raise DownloadError(url, reason) from e
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+        _remove(tmp)
+        raise DownloadError(url, getattr(e, 'reason', None) or repr(e)) from e
+    except BaseException:          # KeyboardInterrupt and the like: no partial file either
+        _remove(tmp)
+        raise
+    if not check_integrity(tmp, md5):
+        _remove(tmp)
         raise RuntimeError(f'File not found or corrupted: {fpath} downloaded from {url} '
-                           f'does not match MD5 {md5}.')
+                           f'does not match MD5 {md5}; the corrupted download was deleted.')
+    os.replace(tmp, fpath)
 
 
 def _detect_file_type(path):

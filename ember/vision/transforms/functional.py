@@ -21,7 +21,8 @@ __all__ = ['InterpolationMode', 'get_dimensions', 'get_image_size', 'get_image_n
            'to_tensor', 'pil_to_tensor', 'to_pil_image', 'convert_image_dtype', 'normalize',
            'resize', 'crop', 'center_crop', 'resized_crop', 'pad', 'hflip', 'vflip', 'rotate',
            'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'adjust_hue',
-           'rgb_to_grayscale', 'to_grayscale', 'gaussian_blur', 'erase', 'invert']
+           'rgb_to_grayscale', 'to_grayscale', 'gaussian_blur', 'erase', 'invert', 'affine',
+           'perspective', 'five_crop', 'ten_crop']
 
 
 class InterpolationMode(Enum):
@@ -664,6 +665,16 @@ def _apply_affine_tensor(img, matrix, interpolation, fill, out_size=None):
     m = matrix
     sx = m[0] * xs[None, :] + m[1] * ys[:, None] + m[2] + w * 0.5 - 0.5   # pixel-index coordinates
     sy = m[3] * xs[None, :] + m[4] * ys[:, None] + m[5] + h * 0.5 - 0.5
+    return _sample_tensor(img, sx, sy, interpolation, fill)
+
+
+def _sample_tensor(img, sx, sy, interpolation, fill):
+    """``img`` sampled at pixel-index coordinates (sx, sy) (each (oh, ow)) like torch's
+    ``grid_sample(align_corners=False, padding_mode='zeros')``; outside points take ``fill``
+    (torchvision's ``_apply_grid_transform``)."""
+    a, xp = _np(img)
+    h, w = a.shape[-2:]
+    oh, ow = sx.shape
     lead = a.shape[:-2]
     flat = a.reshape((-1, h, w))
     cdt = a.dtype if a.dtype.kind == 'f' else np.float32
@@ -743,6 +754,163 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
     out_size = _affine_output_size(matrix, w, h) if expand else None
     return _apply_affine_tensor(img, matrix, interpolation, fill, out_size)
+
+
+def _parse_fill(fill, img, name='fillcolor'):
+    """torchvision's fill for Pillow: a number or a per-channel tuple (ints unless mode 'F')."""
+    num_channels = _pil_channels(img)
+    if fill is None:
+        fill = 0
+    if isinstance(fill, (int, float)) and num_channels > 1:
+        fill = tuple([fill] * num_channels)
+    if isinstance(fill, (list, tuple)):
+        if len(fill) == 1:
+            fill = fill * num_channels
+        elif len(fill) != num_channels:
+            raise ValueError('The number of elements in \'fill\' does not match the number of '
+                             f'channels of the image ({len(fill)} != {num_channels})')
+        fill = tuple(fill)
+    if img.mode != 'F':
+        fill = tuple(int(x) for x in fill) if isinstance(fill, (list, tuple)) else int(fill)
+    return {name: fill}
+
+
+def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None,
+           center=None):
+    """The image under an affine map that keeps ``center`` fixed (torchvision's ``F.affine``).
+
+    Args:
+        angle: rotation in degrees, clockwise (-180 to 180).
+        translate: (tx, ty) post-rotation translation in pixels.
+        scale: overall scale (> 0).
+        shear: degrees; a number shears along x, a pair (sx, sy) along both axes.
+        interpolation: NEAREST (default) or BILINEAR (PIL images accept Pillow's filters).
+        fill: value(s) for the area outside the transformed image (tensors: None leaves zeros).
+        center: (x, y) in pixels, default the image centre.
+
+    Tensors are resampled like torchvision's ``grid_sample`` path (no gradient); PIL images go
+    through ``Image.transform(AFFINE)`` with torchvision's inverse matrix.
+    """
+    interpolation = _mode(interpolation)
+    if not isinstance(angle, (int, float)):
+        raise TypeError('Argument angle should be int or float')
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError('Argument translate should be a sequence')
+    if len(translate) != 2:
+        raise ValueError('Argument translate should be a sequence of length 2')
+    if scale <= 0.0:
+        raise ValueError('Argument scale should be positive')
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError('Shear should be either a single value or a sequence of two values')
+    angle = float(angle)
+    translate = list(translate)
+    if isinstance(shear, numbers.Number):
+        shear = [shear, 0.0]
+    shear = list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f'Shear should be a sequence containing two values. Got {shear}')
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError('Argument center should be a sequence')
+    _, height, width = get_dimensions(img)
+    if _is_pil_image(img):
+        if center is None:
+            center = [width * 0.5, height * 0.5]
+        matrix = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
+        Image = pil_image()
+        return img.transform(img.size, getattr(Image, 'Transform', Image).AFFINE, matrix,
+                             _pil_interp(interpolation), **_parse_fill(fill, img))
+    _check_img(img)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    translate_f = [1.0 * t for t in translate]
+    matrix = _get_inverse_affine_matrix(center_f, angle, translate_f, scale, shear)
+    return _apply_affine_tensor(img, matrix, interpolation, fill)
+
+
+def _get_perspective_coeffs(startpoints, endpoints):
+    """The 8 coefficients mapping output (end) points to input (start) points, by least squares
+    in float64 rounded to float32 as torchvision does."""
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f'Please provide exactly four corners, got {len(startpoints)} startpoints '
+                         f'and {len(endpoints)} endpoints.')
+    a = np.zeros((8, 8), np.float64)
+    for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
+        a[2 * i] = [p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]]
+        a[2 * i + 1] = [0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]]
+    b = np.asarray(startpoints, np.float64).reshape(8)
+    res = np.linalg.lstsq(a, b, rcond=None)[0].astype(np.float32)
+    return [float(v) for v in res]
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """The image warped so that ``startpoints`` land on ``endpoints`` (torchvision's
+    ``F.perspective``).
+
+    Args:
+        startpoints: four [x, y] corners of the original image (top-left, top-right,
+            bottom-right, bottom-left).
+        endpoints: where those corners go.
+        interpolation: BILINEAR (default) or NEAREST.
+        fill: value(s) for the area outside the warped image.
+    """
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = _mode(interpolation)
+    if _is_pil_image(img):
+        Image = pil_image()
+        return img.transform(img.size, getattr(Image, 'Transform', Image).PERSPECTIVE, coeffs,
+                             _pil_interp(interpolation), **_parse_fill(fill, img))
+    _check_img(img)
+    a, xp = _np(img)
+    h, w = a.shape[-2:]
+    c = coeffs
+    px = xp.arange(w, dtype=xp.float64)[None, :] + 0.5
+    py = xp.arange(h, dtype=xp.float64)[:, None] + 0.5
+    den = c[6] * px + c[7] * py + 1.0
+    sx = (c[0] * px + c[1] * py + c[2]) / den - 0.5          # pixel-index coordinates
+    sy = (c[3] * px + c[4] * py + c[5]) / den - 0.5
+    return _sample_tensor(img, sx, sy, interpolation, fill)
+
+
+def _crop_size(size):
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError('Please provide only two dimensions (h, w) for size.')
+    return size
+
+
+def five_crop(img, size):
+    """The four corner crops and the central crop of ``size`` (h, w), as a tuple
+    ``(tl, tr, bl, br, center)``.
+
+    Raises:
+        ValueError: ``size`` is larger than the image.
+    """
+    size = _crop_size(size)
+    _, image_height, image_width = get_dimensions(img)
+    crop_height, crop_width = size
+    if crop_width > image_width or crop_height > image_height:
+        raise ValueError(f'Requested crop size {size} is bigger than input size '
+                         f'{(image_height, image_width)}')
+    tl = crop(img, 0, 0, crop_height, crop_width)
+    tr = crop(img, 0, image_width - crop_width, crop_height, crop_width)
+    bl = crop(img, image_height - crop_height, 0, crop_height, crop_width)
+    br = crop(img, image_height - crop_height, image_width - crop_width, crop_height, crop_width)
+    center = center_crop(img, [crop_height, crop_width])
+    return tl, tr, bl, br, center
+
+
+def ten_crop(img, size, vertical_flip=False):
+    """``five_crop`` of the image and of its horizontal (or vertical) flip: 10 crops."""
+    size = _crop_size(size)
+    first_five = five_crop(img, size)
+    img = vflip(img) if vertical_flip else hflip(img)
+    return first_five + five_crop(img, size)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ __all__ = ['Compose', 'ToTensor', 'PILToTensor', 'ConvertImageDtype', 'ToPILImag
            'Resize', 'CenterCrop', 'Pad', 'Lambda', 'RandomApply', 'RandomChoice', 'RandomOrder',
            'RandomCrop', 'RandomHorizontalFlip', 'RandomVerticalFlip', 'RandomResizedCrop',
            'RandomRotation', 'ColorJitter', 'Grayscale', 'RandomGrayscale', 'GaussianBlur',
-           'RandomErasing', 'InterpolationMode', 'RandomTransforms']
+           'RandomErasing', 'InterpolationMode', 'RandomTransforms', 'RandomAffine',
+           'RandomPerspective', 'FiveCrop', 'TenCrop']
 
 
 def _rand1():
@@ -702,3 +703,193 @@ class RandomErasing(Module):
     def __repr__(self):
         return (f'{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, '
                 f'value={self.value}, inplace={self.inplace})')
+
+
+def _check_sequence_input(x, name, req_sizes):
+    msg = req_sizes[0] if len(req_sizes) < 2 else ' or '.join([str(s) for s in req_sizes])
+    if not isinstance(x, Sequence):
+        raise TypeError(f'{name} should be a sequence of length {msg}.')
+    if len(x) not in req_sizes:
+        raise ValueError(f'{name} should be a sequence of length {msg}.')
+
+
+def _tensor_fill(fill, img):
+    if isinstance(img, Tensor):
+        channels = F.get_dimensions(img)[0]
+        if isinstance(fill, (int, float)):
+            return [float(fill)] * channels
+        return [float(f) for f in fill]
+    return fill
+
+
+class RandomAffine(Module):
+    """A random affine map keeping the centre fixed (``torchvision.transforms.RandomAffine``).
+
+    Args:
+        degrees: rotation range (-d, d) for a number d, or (min, max); clockwise degrees.
+        translate: (a, b): horizontal shift drawn in [-a*W, a*W], vertical in [-b*H, b*H]
+            (rounded to whole pixels); None for none.
+        scale: (min, max) scale range; None keeps 1.
+        shear: x-shear range (-s, s) for a number, (min, max), or (xmin, xmax, ymin, ymax).
+        interpolation: NEAREST (default) or BILINEAR.
+        fill: value(s) outside the transformed image (0).
+        center: (x, y) fixed point, default the image centre.
+
+    Draws (angle, translation, scale, shear) from ember's RNG in torchvision's order.
+    """
+
+    def __init__(self, degrees, translate=None, scale=None, shear=None,
+                 interpolation=InterpolationMode.NEAREST, fill=0, center=None):
+        super().__init__()
+        if isinstance(interpolation, int):
+            interpolation = _interpolation_modes_from_int(interpolation)
+        self.degrees = _setup_angle(degrees, name='degrees', req_sizes=(2,))
+        if translate is not None:
+            _check_sequence_input(translate, 'translate', req_sizes=(2,))
+            for t in translate:
+                if not (0.0 <= t <= 1.0):
+                    raise ValueError('translation values should be between 0 and 1')
+        self.translate = translate
+        if scale is not None:
+            _check_sequence_input(scale, 'scale', req_sizes=(2,))
+            for s in scale:
+                if s <= 0:
+                    raise ValueError('scale values should be positive')
+        self.scale = scale
+        self.shear = _setup_angle(shear, name='shear', req_sizes=(2, 4)) if shear is not None else shear
+        self.interpolation = interpolation
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError('Fill should be either a sequence or a number.')
+        self.fill = fill
+        if center is not None:
+            _check_sequence_input(center, 'center', req_sizes=(2,))
+        self.center = center
+
+    @staticmethod
+    def get_params(degrees, translate, scale_ranges, shears, img_size):
+        """``(angle, (tx, ty), scale, (shear_x, shear_y))`` drawn for an image of ``img_size``
+        (width, height)."""
+        angle = _uniform(degrees[0], degrees[1])
+        if translate is not None:
+            max_dx = float(translate[0] * img_size[0])
+            max_dy = float(translate[1] * img_size[1])
+            tx = int(round(_uniform(-max_dx, max_dx)))
+            ty = int(round(_uniform(-max_dy, max_dy)))
+            translations = (tx, ty)
+        else:
+            translations = (0, 0)
+        scale = _uniform(scale_ranges[0], scale_ranges[1]) if scale_ranges is not None else 1.0
+        shear_x = shear_y = 0.0
+        if shears is not None:
+            shear_x = _uniform(shears[0], shears[1])
+            if len(shears) == 4:
+                shear_y = _uniform(shears[2], shears[3])
+        return angle, translations, scale, (shear_x, shear_y)
+
+    def forward(self, img):
+        fill = _tensor_fill(self.fill, img)
+        _, height, width = F.get_dimensions(img)
+        ret = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
+        return F.affine(img, *ret, interpolation=self.interpolation, fill=fill, center=self.center)
+
+    def __repr__(self):
+        s = f'{self.__class__.__name__}(degrees={self.degrees}'
+        s += f', translate={self.translate}' if self.translate is not None else ''
+        s += f', scale={self.scale}' if self.scale is not None else ''
+        s += f', shear={self.shear}' if self.shear is not None else ''
+        s += (f', interpolation={self.interpolation.value}'
+              if self.interpolation != InterpolationMode.NEAREST else '')
+        s += f', fill={self.fill}' if self.fill != 0 else ''
+        s += f', center={self.center}' if self.center is not None else ''
+        return s + ')'
+
+
+class RandomPerspective(Module):
+    """With probability ``p``, a random perspective warp (``torchvision.transforms.RandomPerspective``).
+
+    Args:
+        distortion_scale: how far (0-1) each corner may move inwards (0.5).
+        p: probability of applying it (0.5).
+        interpolation: BILINEAR (default) or NEAREST.
+        fill: value(s) outside the warped image (0).
+    """
+
+    def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
+        self.p = p
+        if isinstance(interpolation, int):
+            interpolation = _interpolation_modes_from_int(interpolation)
+        self.interpolation = interpolation
+        self.distortion_scale = distortion_scale
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError('Fill should be either a sequence or a number.')
+        self.fill = fill
+
+    def forward(self, img):
+        fill = _tensor_fill(self.fill, img)
+        _, height, width = F.get_dimensions(img)
+        if _rand1() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
+        return img
+
+    @staticmethod
+    def get_params(width, height, distortion_scale):
+        """``(startpoints, endpoints)``: the image corners and random inward-moved corners
+        (top-left, top-right, bottom-right, bottom-left)."""
+        half_height = height // 2
+        half_width = width // 2
+        dw = int(distortion_scale * half_width)
+        dh = int(distortion_scale * half_height)
+        topleft = [_randint(0, dw + 1), _randint(0, dh + 1)]
+        topright = [_randint(width - dw - 1, width), _randint(0, dh + 1)]
+        botright = [_randint(width - dw - 1, width), _randint(height - dh - 1, height)]
+        botleft = [_randint(0, dw + 1), _randint(height - dh - 1, height)]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, [topleft, topright, botright, botleft]
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(p={self.p})'
+
+
+class FiveCrop(Module):
+    """The four corner crops and the central crop (``torchvision.transforms.FiveCrop``); returns
+    a tuple of 5 images.
+
+    Args:
+        size: (h, w) of the crops, or an int for square crops.
+    """
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = _setup_size(size, error_msg='Please provide only two dimensions (h, w) for size.')
+
+    def forward(self, img):
+        return F.five_crop(img, self.size)
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(size={self.size})'
+
+
+class TenCrop(Module):
+    """``FiveCrop`` of the image and of its flip (``torchvision.transforms.TenCrop``): 10 images.
+
+    Args:
+        size: (h, w) of the crops, or an int for square crops.
+        vertical_flip: flip vertically instead of horizontally.
+    """
+
+    def __init__(self, size, vertical_flip=False):
+        super().__init__()
+        self.size = _setup_size(size, error_msg='Please provide only two dimensions (h, w) for size.')
+        self.vertical_flip = vertical_flip
+
+    def forward(self, img):
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})'
