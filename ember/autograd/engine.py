@@ -142,13 +142,17 @@ def _run(root_edges, root_grads, keep_graph, create_graph, capture=None, accumul
             buf = buffers.pop(node, None)
             if buf and (needed is None or node in needed):
                 acc = type(node) is F.AccumulateGrad
+                if acc:
+                    var = node.variable
+                    if var is None:         # the leaf is gone: nothing can see its gradient
+                        continue
                 if node._thooks:
                     for nr, hooks in node._thooks.items():
                         if nr in buf:
                             buf[nr] = _apply_tensor_hooks(hooks, buf[nr])
-                elif acc and node.variable._hooks:
+                elif acc and var._hooks:
                     # a leaf's tensor hooks also shape what autograd.grad captures
-                    buf[0] = _apply_tensor_hooks(node.variable._hooks, buf[0])
+                    buf[0] = _apply_tensor_hooks(var._hooks, buf[0])
                 if node._retain:
                     for nr, ref in list(node._retain.items()):
                         t = ref()
@@ -162,7 +166,7 @@ def _run(root_edges, root_grads, keep_graph, create_graph, capture=None, accumul
                             captured[slot] = g if slot not in captured else captured[slot] + g
                 if acc:
                     if accumulate:
-                        _accumulate(node.variable, buf[0], create_graph)
+                        _accumulate(var, buf[0], create_graph)
                     continue
                 if leads is None or node in leads:
                     _call(node, buf, keep_graph, create_graph, buffers)

@@ -185,8 +185,14 @@ class AccumulateGrad(Node):
     _name = 'torch::autograd::AccumulateGrad'
 
     def __init__(self, variable):
-        self.variable = variable
+        # the leaf holds its accumulator; the accumulator refers back weakly (no cycle, so a
+        # dropped leaf is freed at once; a gradient for a dead leaf has nowhere to go)
+        self._var = weakref.ref(variable)
         self._next = ()
+
+    @property
+    def variable(self):
+        return self._var()
 
 
 def edge_of(t):
@@ -196,11 +202,9 @@ def edge_of(t):
         if t._base is not None:
             fn = _view_grad_fn(t)
         return (fn, t._out_nr)
-    acc = t._accum
-    node = acc() if acc is not None else None
+    node = t._accum
     if node is None:
-        node = AccumulateGrad(t)
-        t._accum = weakref.ref(node)
+        node = t._accum = AccumulateGrad(t)
     return (node, 0)
 
 
@@ -345,11 +349,9 @@ class Primitive(Node):
                             fn = _view_grad_fn(a)
                         nxt.append((fn, a._out_nr))
                     else:
-                        acc = a._accum
-                        node = acc() if acc is not None else None
+                        node = a._accum
                         if node is None:
-                            node = AccumulateGrad(a)
-                            a._accum = weakref.ref(node)
+                            node = a._accum = AccumulateGrad(a)
                         nxt.append((node, 0))
                     d = a._data
                     meta.append((d.shape, d.dtype))
