@@ -201,3 +201,69 @@ def test_6_main_job_mnist_cnn_learns(tmp_path):
     sd = ember.load(tmp_path / 'mnist_cnn.pth')
     assert list(sd) == ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight',
                         'fc1.bias', 'fc2.weight', 'fc2.bias']
+
+
+def _mpi_available():
+    try:
+        import mpi4py  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+@pytest.mark.skipif(not _mpi_available(), reason='mpi4py/MPI not installed (pip install "ember[distributed]")')
+def test_7_1_distributed(tmp_path):
+    cmd = [sys.executable, '-m', 'ember.distributed.run', '--nproc_per_node', '2']
+    r = subprocess.run(cmd + [os.path.join(TUT, 's7_1_distributed_gloo.py')], capture_output=True,
+                       text=True, timeout=300, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(l for l in r.stdout.splitlines() if l.startswith('rank')) == [
+        'rank 0: parameters identical across ranks: True',
+        'rank 1: parameters identical across ranks: True']
+    # the tutorial's own NCCL program on a machine without GPUs: PyTorch's error, non-zero exit
+    r = subprocess.run(cmd + [os.path.join(TUT, 's7_1_distributed.py')], capture_output=True,
+                       text=True, timeout=300, cwd=str(tmp_path))
+    if not ember.cuda.is_available():
+        assert r.returncode != 0
+        assert "Distributed package doesn't have NCCL built in" in r.stderr
+
+
+def test_7_2_quantization_matches_pytorch_output():
+    out = run('s7_2_quantization.py')
+    assert '(fc1): DynamicQuantizedLinear(in_features=3136, out_features=128, dtype=torch.qint8, ' \
+           'qscheme=torch.per_tensor_affine)' in out
+    assert out.strip().endswith(
+        'QuantizedConv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), scale=1.0, zero_point=0, '
+        'padding=(1, 1))\nQuantizedLinear(in_features=3136, out_features=128, scale=1.0, '
+        'zero_point=0, qscheme=torch.per_channel_affine)')
+
+
+def test_7_3_amp_on_cpu_disables_itself_and_trains():
+    r = subprocess.run([sys.executable, '-m', 'ember.run', os.path.join(TUT, 's7_3_amp.py')],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    if not ember.cuda.is_available():
+        assert 'Disabling autocast' in r.stderr and 'GradScaler is enabled, but CUDA is not ' \
+                                                  'available.  Disabling.' in r.stderr
+        assert r.stdout.strip().endswith('scale 1.0, enabled False')
+    assert float(r.stdout.split('final loss ')[1].split(',')[0]) < 0.69
+
+
+def test_7_4_pruning():
+    out = run('s7_4_pruning.py')
+    assert out.startswith('conv1: 29.9% zeros') or out.startswith('conv1: 30.')
+    assert 'global sparsity: 30.0%' in out
+    assert out.strip().endswith("['conv1.bias', 'conv1.weight_orig', 'conv1.weight_mask']")
+
+
+def test_8_debugging_aids():
+    out = run('s8_debugging.py')
+    assert 'after 1.0000' in out
+    assert 'torch.Size([16, 10]) torch.Size([16, 2])' in out
+
+
+def test_every_tutorial_program_is_exercised_here():
+    src = open(__file__, encoding='utf-8').read()
+    for name in sorted(os.listdir(TUT)):
+        if name.endswith('.py'):
+            assert name in src or name == 's6_mnist_cnn.py', f'{name} has no test'
