@@ -266,6 +266,31 @@ class GetItemView(GetItem):
     is_view = True
 
 
+
+# one node class per name PyTorch's indexing gives, so type(grad_fn).__name__ matches too
+_VIEW_NODES = {n: type(n, (GetItemView,), {'_name': n}) for n in
+               ('SelectBackward0', 'SliceBackward0', 'UnsqueezeBackward0', 'AliasBackward0')}
+
+
+def _view_name(key):
+    """The node name PyTorch's indexing gives: that of the last view op it applies (an int
+    selects, a partial slice slices, None unsqueezes)."""
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], tuple):
+        key = key[0]            # (basic part, advanced part) as _conv_key returns it
+    name = None
+    seen_slice = False
+    for k in key if isinstance(key, tuple) else (key,):
+        if k is None:
+            name = 'UnsqueezeBackward0'
+        elif isinstance(k, slice):
+            seen_slice = True
+            if not (k.start in (None, 0) and k.stop is None and k.step in (None, 1)):
+                name = 'SliceBackward0'
+        elif k is not Ellipsis:
+            name = 'SelectBackward0'
+    return name or ('SliceBackward0' if seen_slice else 'AliasBackward0')
+
+
 def _dup_possible(k2):
     return k2 is not None and builtins.any(
         hasattr(k, 'dtype') and getattr(k, 'ndim', 0) > 0 and k.dtype.kind in 'iu' for k in k2)
@@ -308,7 +333,7 @@ def getitem(self, key):
     """
     key = _conv_key(key, self._data.shape)
     if key[1] is None:
-        return GetItemView.apply(self, key)
+        return _VIEW_NODES[_view_name(key)].apply(self, key)
     _check_adv_bounds(_xp(self._data), key, self._data.shape)
     return GetItem.apply(self, key)
 

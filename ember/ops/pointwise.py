@@ -417,9 +417,21 @@ def pow(input, exponent, *, out=None):
         _int_in_range(b, t._data.dtype)
         if b < 0:
             raise RuntimeError('Integers to negative integer powers are not allowed.')
+    cls = Pow if not isinstance(exponent, Tensor) else (
+        PowTensor if isinstance(input, Tensor) else PowScalarBase)
     if not _rq(b):
-        return _out(Pow.apply(a, b, keep_out=False), out)
-    return _out(Pow.apply(a, b), out)
+        return _out(cls.apply(a, b, keep_out=False), out)
+    return _out(cls.apply(a, b), out)
+
+
+class PowTensor(Pow):
+    """``tensor ** tensor`` (PyTorch's node: PowBackward1)."""
+    _name = 'PowBackward1'
+
+
+class PowScalarBase(Pow):
+    """``scalar ** tensor`` (PyTorch's node: PowBackward2)."""
+    _name = 'PowBackward2'
 
 
 

@@ -351,3 +351,205 @@ def test_verify_str_arg(device):
     assert dutils.verify_str_arg('a', 'x', ('a', 'b')) == 'a'
     with pytest.raises(ValueError, match="Unknown value 'c' for argument x"):
         dutils.verify_str_arg('c', 'x', ('a', 'b'))
+
+
+# ---------------------------------------------------------------- SVHN and real HTTP downloads
+
+def write_svhn_mat(path, n=5, seed=0):
+    """A real MATLAB v5 file shaped like SVHN's: X (32, 32, 3, N) uint8, y (N, 1) with 10 = zero."""
+    sio = pytest.importorskip('scipy.io')
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 256, (32, 32, 3, n), dtype=np.uint8)
+    y = rng.integers(1, 11, (n, 1)).astype(np.uint8)
+    y[0, 0] = 10
+    sio.savemat(path, {'X': X, 'y': y})
+    return X, y
+
+
+def _svhn_class(root_files):
+    class S(datasets.SVHN):
+        split_list = {k: [v[0], v[1], hashlib.md5(open(os.path.join(root_files, v[1]), 'rb').read()).hexdigest()
+                          if os.path.exists(os.path.join(root_files, v[1])) else v[2]]
+                      for k, v in datasets.SVHN.split_list.items()}
+    S.__name__ = 'SVHN'
+    return S
+
+
+def test_svhn_mat(tmp_path, device):
+    X, y = write_svhn_mat(str(tmp_path / 'test_32x32.mat'))
+    with open(tmp_path / 'test_32x32.mat', 'rb') as f:
+        assert f.read(116).startswith(b'MATLAB 5.0 MAT-file')
+    S = _svhn_class(str(tmp_path))
+    ds = S(str(tmp_path), split='test', transform=T.ToTensor())
+    assert len(ds) == 5 and ds.data.shape == (5, 3, 32, 32) and ds.data.dtype == np.uint8
+    assert ds.labels.dtype == np.int64 and ds.labels[0] == 0
+    np.testing.assert_array_equal(ds.labels, np.where(y[:, 0] == 10, 0, y[:, 0]))
+    x, t = ds[2]
+    assert type(t) is int and tuple(x.shape) == (3, 32, 32)
+    np.testing.assert_allclose(x.numpy(), X[:, :, :, 2].transpose(2, 0, 1) / 255.0, atol=1e-6)
+    raw = S(str(tmp_path), split='test')
+    img, _ = raw[1]
+    assert img.mode == 'RGB' and img.size == (32, 32)
+    np.testing.assert_array_equal(np.asarray(img), X[:, :, :, 1])
+    assert 'Split: test' in repr(raw)
+    with pytest.raises(ValueError, match="Unknown value 'valid' for argument split"):
+        datasets.SVHN(str(tmp_path), split='valid')
+    with pytest.raises(RuntimeError, match='Dataset not found or corrupted'):
+        datasets.SVHN(str(tmp_path), split='test')          # real MD5: our file fails it
+
+
+def test_svhn_without_scipy_names_the_extra(tmp_path, monkeypatch, device):
+    write_svhn_mat(str(tmp_path / 'test_32x32.mat'))
+    S = _svhn_class(str(tmp_path))
+    import sys
+    monkeypatch.setitem(sys.modules, 'scipy', None)
+    monkeypatch.setitem(sys.modules, 'scipy.io', None)
+    with pytest.raises(ImportError, match=r"SciPy.*pip install 'ember\[special\]'"):
+        S(str(tmp_path), split='test')
+
+
+class _Server:
+    """http.server in a thread on loopback serving ``files`` (name -> bytes); a name in ``cut``
+    announces its full Content-Length but the connection drops after half the bytes."""
+
+    def __init__(self, files, cut=()):
+        import http.server
+        import threading
+        files, cut = dict(files), set(cut)
+        self.hits = []
+        hits = self.hits
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                name = self.path.rsplit('/', 1)[-1]
+                hits.append(name)
+                if name not in files:
+                    self.send_error(404)
+                    return
+                data = files[name]
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                if name in cut:
+                    self.wfile.write(data[:len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
+        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def http_server():
+    servers = []
+
+    def start(files, cut=()):
+        s = _Server(files, cut)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.close()
+
+
+def test_svhn_download_over_http(tmp_path, http_server, capfd, device):
+    src = tmp_path / 'src'
+    src.mkdir()
+    X, y = write_svhn_mat(str(src / 'train_32x32.mat'), n=300)   # ~900 kB: several chunks
+    blob = (src / 'train_32x32.mat').read_bytes()
+    srv = http_server({'train_32x32.mat': blob})
+
+    class S(datasets.SVHN):
+        split_list = dict(datasets.SVHN.split_list,
+                          train=[srv.url + 'train_32x32.mat', 'train_32x32.mat', hashlib.md5(blob).hexdigest()])
+    S.__name__ = 'SVHN'
+    root = tmp_path / 'root'
+    ds = S(str(root), split='train', download=True)
+    assert len(ds) == 300 and srv.hits == ['train_32x32.mat']
+    assert (root / 'train_32x32.mat').read_bytes() == blob
+    assert sorted(os.listdir(root)) == ['train_32x32.mat']        # no .part left behind
+    err = capfd.readouterr().err
+    assert 'train_32x32.mat' in err and '100%|' in err and 'B/s' in err   # progress bar on stderr
+    S(str(root), split='train', download=True)                    # present and valid: no fetch
+    assert srv.hits == ['train_32x32.mat']
+
+
+def test_download_checksum_mismatch_leaves_no_file(tmp_path, http_server, device):
+    blob = os.urandom(100_000)
+    srv = http_server({'f.bin': blob})
+    root = tmp_path / 'dl'
+    with pytest.raises(RuntimeError, match=r'corrupted.*does not match MD5 0{32}.*deleted'):
+        dutils.download_url(srv.url + 'f.bin', str(root), md5='0' * 32)
+    assert os.listdir(root) == []
+    dutils.download_url(srv.url + 'f.bin', str(root), md5=hashlib.md5(blob).hexdigest())
+    assert (root / 'f.bin').read_bytes() == blob and os.listdir(root) == ['f.bin']
+    # a dataset built over it: MNIST's mirror loop reports the corrupted file
+    files = {'train-images-idx3-ubyte.gz': _gz(idx_bytes(np.zeros((2, 28, 28), np.uint8)))}
+    srv2 = http_server(files)
+
+    class M(datasets.MNIST):
+        mirrors = [srv2.url]
+        resources = [('train-images-idx3-ubyte.gz', 'f' * 32)]
+    M.__name__ = 'MNIST'
+    with pytest.raises(RuntimeError, match='corrupted'):
+        M(str(tmp_path / 'm'), download=True)
+    assert os.listdir(tmp_path / 'm' / 'MNIST' / 'raw') == []
+
+
+def test_download_interrupted_transfer(tmp_path, http_server, device):
+    blob = os.urandom(200_000)
+    srv = http_server({'big.bin': blob}, cut={'big.bin'})
+    root = tmp_path / 'dl'
+    with pytest.raises(RuntimeError, match=r'big\.bin.*connection was dropped mid-file') as e:
+        dutils.download_url(srv.url + 'big.bin', str(root), md5=hashlib.md5(blob).hexdigest())
+    assert isinstance(e.value, dutils.DownloadError)
+    assert os.listdir(root) == []                                  # no partial file
+    # MNIST tries the next mirror after an interrupted one
+    files = {'train-images-idx3-ubyte.gz': _gz(idx_bytes(np.zeros((2, 28, 28), np.uint8))),
+             'train-labels-idx1-ubyte.gz': _gz(idx_bytes(np.array([3, 4], np.uint8)))}
+    bad, good = http_server(files, cut=set(files)), http_server(files)
+
+    class M(datasets.MNIST):
+        mirrors = [bad.url, good.url]
+        resources = [(n, hashlib.md5(b).hexdigest()) for n, b in files.items()]
+
+        def _load_data(self):
+            from ember.vision.datasets.mnist import read_image_file, read_label_file
+            return (read_image_file(os.path.join(self.raw_folder, 'train-images-idx3-ubyte')),
+                    read_label_file(os.path.join(self.raw_folder, 'train-labels-idx1-ubyte')))
+    M.__name__ = 'MNIST'
+    ds = M(str(tmp_path / 'm'), download=True)
+    assert ds.targets.tolist() == [3, 4] and bad.hits and good.hits
+    assert not [n for n in os.listdir(tmp_path / 'm' / 'MNIST' / 'raw') if n.endswith('.part')]
+    # every mirror interrupted: a clear error naming the URLs
+    with pytest.raises(RuntimeError, match='connection was dropped mid-file'):
+        type('MNIST', (M,), {'mirrors': [bad.url]})(str(tmp_path / 'm2'), download=True)
+    assert os.listdir(tmp_path / 'm2' / 'MNIST' / 'raw') == []
+
+
+def test_progress_bar_format(device):
+    import io
+    buf = io.StringIO()
+    bar = dutils._ProgressBar(2_000_000, 'x.bin', file=buf, min_interval=0)
+    bar.update(1_000_000)
+    bar.update(1_000_000)
+    bar.close()
+    out = buf.getvalue()
+    assert out.startswith('\rx.bin:  50%|') and '1.00M/2.00MB' in out
+    assert '100%|' + '#' * 30 + '|' in out and out.endswith('\n')
+    buf = io.StringIO()
+    bar = dutils._ProgressBar(None, 'y', file=buf, min_interval=0)
+    bar.update(1500)
+    bar.close()
+    assert '1.50kB [' in buf.getvalue() and '%' not in buf.getvalue()

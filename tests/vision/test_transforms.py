@@ -441,3 +441,240 @@ def test_make_grid_and_save_image(tmp_path, device):
     assert g[0, 0, 0] == 0.5
     save_image(x, tmp_path / 'g.png', nrow=2)
     assert Image.open(tmp_path / 'g.png').size == (2 * 5 + 2, 3 * 6 + 2)
+
+
+# --------------------------------------------------- affine, perspective, five/ten crop (issue 5)
+
+def _tv_grid_sample(torch, img, grid, mode, fill):
+    """torchvision's ``_apply_grid_transform`` (transforms/_functional_tensor.py) in real torch."""
+    out_dtype = img.dtype
+    x = img[None].to(grid.dtype)
+    if fill is not None:
+        x = torch.cat((x, torch.ones_like(x[:, :1])), 1)
+    x = torch.nn.functional.grid_sample(x, grid, mode=mode, padding_mode='zeros', align_corners=False)
+    if fill is not None:
+        mask = x[:, -1:].expand_as(x[:, :-1])
+        x = x[:, :-1]
+        f = torch.tensor(fill, dtype=x.dtype).view(1, -1, 1, 1).expand_as(x)
+        if mode == 'nearest':
+            x = torch.where(mask < 0.5, f, x)
+        else:
+            x = x * mask + (1.0 - mask) * f
+    x = x[0]
+    if not out_dtype.is_floating_point:
+        x = torch.round(x)
+    return x.to(out_dtype)
+
+
+def _tv_affine_matrix(center, angle, translate, scale, shear):
+    """torchvision's ``_get_inverse_affine_matrix`` (written out here, independently)."""
+    rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    m = [x / scale for x in [d, -b, 0.0, -c, a, 0.0]]
+    cx, cy = center
+    tx, ty = translate
+    m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty) + cx
+    m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty) + cy
+    return m
+
+
+def _tv_affine_tensor(torch, img, angle, translate, scale, shear, mode, fill):
+    h, w = img.shape[-2:]
+    theta = torch.tensor(_tv_affine_matrix([0.0, 0.0], angle, translate, scale, shear),
+                         dtype=torch.float64).reshape(1, 2, 3)
+    base = torch.empty(1, h, w, 3, dtype=torch.float64)
+    base[..., 0] = torch.linspace(-w * 0.5 + 0.5, w * 0.5 - 0.5, w, dtype=torch.float64)
+    base[..., 1] = torch.linspace(-h * 0.5 + 0.5, h * 0.5 - 0.5, h, dtype=torch.float64)[:, None]
+    base[..., 2] = 1
+    grid = base.view(1, h * w, 3).bmm(theta.transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h],
+                                                                          dtype=torch.float64))
+    return _tv_grid_sample(torch, img, grid.view(1, h, w, 2), mode, fill)
+
+
+@pytest.mark.parametrize('mode', ['nearest', 'bilinear'])
+@pytest.mark.parametrize('dtype', ['float32', 'uint8'])
+def test_affine_tensor_matches_torch_grid_sample(mode, dtype, device):
+    torch = pytest.importorskip('torch')
+    a = rgb(11, 13, seed=2)        # odd sizes: a quarter turn hits no rounding ties
+    t = chw(a, device)
+    if dtype == 'float32':
+        t = t.float() / 255
+    ref_in = torch.from_numpy(arr(t).copy())
+    for angle, tr, sc, sh, fill in [(30.0, [2, -1], 1.2, [10.0, 0.0], None),
+                                    (-17.0, [0, 3], 0.8, [4.0, -6.0], [1.0, 2.0, 3.0]),
+                                    (90.0, [0, 0], 1.0, [0.0, 0.0], [0.5, 0.5, 0.5])]:
+        ours = arr(F.affine(t, angle, tr, sc, sh, interpolation=IM(mode), fill=fill))
+        ref = _tv_affine_tensor(torch, ref_in, angle, tr, sc, sh, mode, fill).numpy()
+        assert ours.dtype == ref.dtype and ours.shape == ref.shape
+        if mode == 'nearest':
+            assert (np.abs(ours.astype(np.float64) - ref) > 1e-5).any(0).mean() < 0.01
+        else:
+            np.testing.assert_allclose(ours.astype(np.float64), ref, atol=1.0 if dtype == 'uint8' else 1e-4)
+
+
+def test_affine_known_maps_pil_and_tensor(device):
+    a = rgb(10, 10, seed=3)
+    t = chw(a, device)
+    pil = Image.fromarray(a)
+    # clockwise angle: -90 is a counter-clockwise quarter turn
+    np.testing.assert_array_equal(arr(F.affine(t, -90, [0, 0], 1.0, 0.0)), np.rot90(a).transpose(2, 0, 1))
+    np.testing.assert_array_equal(np.asarray(F.affine(pil, -90, [0, 0], 1.0, 0.0)), np.rot90(a))
+    np.testing.assert_array_equal(np.asarray(F.affine(pil, 90, [0, 0], 1.0, 0.0)), np.rot90(a, -1))
+    # a pure integer translation moves pixels and fills the gap
+    sh = arr(F.affine(t, 0, [2, 1], 1.0, [0.0, 0.0], fill=[7.0, 7.0, 7.0]))
+    np.testing.assert_array_equal(sh[:, 1:, 2:], a.transpose(2, 0, 1)[:, :-1, :-2])
+    assert (sh[:, 0] == 7).all() and (sh[:, :, :2] == 7).all()
+    sp = np.asarray(F.affine(pil, 0, [2, 1], 1.0, 0, fill=7))
+    np.testing.assert_array_equal(sp[1:, 2:], a[:-1, :-2])
+    assert (sp[0] == 7).all()
+    # PIL and tensor paths agree (nearest) on a general map
+    ours_t = arr(F.affine(t, 25.0, [1, -2], 1.1, [5.0, 3.0])).transpose(1, 2, 0)
+    ours_p = np.asarray(F.affine(pil, 25.0, [1, -2], 1.1, [5.0, 3.0]))
+    assert (ours_t != ours_p).any(-1).mean() < 0.05
+    # a centre (x, y) other than the image centre stays fixed (origin: the top-left corner, so
+    # pixel (0, 0) is centred at (0.5, 0.5))
+    c = arr(F.affine(t, 90, [0, 0], 1.0, 0.0, center=[0.5, 0.5]))
+    np.testing.assert_array_equal(c[:, 0, 0], a[0, 0])
+    np.testing.assert_array_equal(c[:, 0, 1:], 0)            # the rest of row 0 swung outside
+    cp = np.asarray(F.affine(pil, 90, [0, 0], 1.0, 0.0, center=[0.5, 0.5]))
+    np.testing.assert_array_equal(cp, c.transpose(1, 2, 0))
+    with pytest.raises(TypeError, match='Argument angle should be int or float'):
+        F.affine(t, '1', [0, 0], 1.0, 0.0)
+    with pytest.raises(ValueError, match='Argument translate should be a sequence of length 2'):
+        F.affine(t, 1, [0], 1.0, 0.0)
+    with pytest.raises(ValueError, match='Argument scale should be positive'):
+        F.affine(t, 1, [0, 0], 0.0, 0.0)
+    with pytest.raises(ValueError, match='Shear should be a sequence containing two values'):
+        F.affine(t, 1, [0, 0], 1.0, [1, 2, 3])
+    with pytest.raises(TypeError, match="Unexpected type <class 'numpy.ndarray'>"):
+        F.affine(a, 1, [0, 0], 1.0, 0.0)
+
+
+def test_random_affine(device):
+    ra = T.RandomAffine(degrees=15, translate=(0.1, 0.2), scale=(0.8, 1.2), shear=(-5, 5, -3, 3))
+    assert ra.degrees == [-15.0, 15.0] and ra.shear == [-5.0, 5.0, -3.0, 3.0]
+    assert repr(ra) == ('RandomAffine(degrees=[-15.0, 15.0], translate=(0.1, 0.2), scale=(0.8, 1.2), '
+                        'shear=[-5.0, 5.0, -3.0, 3.0])')
+    assert repr(T.RandomAffine(0, interpolation=IM.BILINEAR, fill=3, center=(1, 2))) == \
+        'RandomAffine(degrees=[0.0, 0.0], interpolation=bilinear, fill=3, center=(1, 2))'
+    # parameters drawn from ember's RNG in torchvision's order: angle, tx, ty, scale, shear x, y
+    ember.manual_seed(5)
+    got = ra.get_params(ra.degrees, ra.translate, ra.scale, ra.shear, [40, 30])
+    ember.manual_seed(5)
+    u = lambda lo, hi: float(ember.empty(1).uniform_(lo, hi).item())
+    exp_angle = u(-15.0, 15.0)
+    exp_t = (int(round(u(-4.0, 4.0))), int(round(u(-6.0, 6.0))))
+    exp = (exp_angle, exp_t, u(0.8, 1.2), (u(-5.0, 5.0), u(-3.0, 3.0)))
+    assert got[1] == exp[1]
+    np.testing.assert_allclose([got[0], got[2], *got[3]], [exp[0], exp[2], *exp[3]], rtol=1e-6)
+    assert -15 <= got[0] <= 15 and abs(got[1][0]) <= 4 and abs(got[1][1]) <= 6 and 0.8 <= got[2] <= 1.2
+    # seeded: the same transform on tensor and PIL, reproducible
+    a = rgb(16, 16, seed=4)
+    ember.manual_seed(9)
+    x1 = arr(ra(chw(a, device)))
+    ember.manual_seed(9)
+    x2 = arr(ra(chw(a, device)))
+    np.testing.assert_array_equal(x1, x2)
+    ember.manual_seed(9)
+    p = np.asarray(ra(Image.fromarray(a)))
+    assert p.shape == (16, 16, 3) and (p != x1.transpose(1, 2, 0)).any(-1).mean() < 0.1
+    with pytest.raises(ValueError, match='translation values should be between 0 and 1'):
+        T.RandomAffine(0, translate=(0.5, 1.5))
+    with pytest.raises(ValueError, match='scale values should be positive'):
+        T.RandomAffine(0, scale=(0, 1))
+    with pytest.raises(ValueError, match='shear should be a sequence of length'):
+        T.RandomAffine(0, shear=(1, 2, 3))
+    with pytest.raises(TypeError, match='Fill should be either a sequence or a number'):
+        T.RandomAffine(0, fill={'x': 1})
+
+
+def _tv_perspective_coeffs(torch, startpoints, endpoints):
+    a = torch.zeros(8, 8, dtype=torch.float64)
+    for i, (p1, p2) in enumerate(zip(endpoints, startpoints)):
+        a[2 * i] = torch.tensor([p1[0], p1[1], 1, 0, 0, 0, -p2[0] * p1[0], -p2[0] * p1[1]])
+        a[2 * i + 1] = torch.tensor([0, 0, 0, p1[0], p1[1], 1, -p2[1] * p1[0], -p2[1] * p1[1]])
+    b = torch.tensor(startpoints, dtype=torch.float64).view(8)
+    return torch.linalg.lstsq(a, b, driver='gels').solution.to(torch.float32).tolist()
+
+
+@pytest.mark.parametrize('mode', ['nearest', 'bilinear'])
+def test_perspective_matches_torch(mode, device):
+    torch = pytest.importorskip('torch')
+    a = rgb(12, 15, seed=6)
+    t = chw(a, device).float()
+    start = [[0, 0], [14, 0], [14, 11], [0, 11]]
+    end = [[2, 1], [13, 3], [12, 10], [1, 9]]
+    c = _tv_perspective_coeffs(torch, start, end)
+    np.testing.assert_allclose(F._get_perspective_coeffs(start, end), c, rtol=1e-5, atol=1e-6)
+    h, w = 12, 15
+    base = torch.empty(1, h, w, 3)
+    base[..., 0] = torch.linspace(0.5, w - 0.5, w)
+    base[..., 1] = torch.linspace(0.5, h - 0.5, h)[:, None]
+    base[..., 2] = 1
+    th1 = torch.tensor([[c[0], c[1], c[2]], [c[3], c[4], c[5]]])[None]
+    th2 = torch.tensor([[c[6], c[7], 1.0], [c[6], c[7], 1.0]])[None]
+    g = base.view(1, -1, 3).bmm(th1.transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h])) / \
+        base.view(1, -1, 3).bmm(th2.transpose(1, 2)) - 1.0
+    for fill in (None, [5.0, 6.0, 7.0]):
+        ref = _tv_grid_sample(torch, torch.from_numpy(arr(t).copy()), g.view(1, h, w, 2), mode, fill).numpy()
+        ours = arr(F.perspective(t, start, end, IM(mode), fill))
+        if mode == 'nearest':
+            assert (np.abs(ours - ref) > 1e-3).any(0).mean() < 0.01
+        else:
+            np.testing.assert_allclose(ours, ref, atol=1e-2)
+    # identity corners change nothing; PIL path agrees with the tensor one
+    np.testing.assert_allclose(arr(F.perspective(t, start, start)), arr(t), atol=1e-4)
+    pil = np.asarray(F.perspective(Image.fromarray(a), start, end, IM.NEAREST))
+    ours = arr(F.perspective(chw(a, device), start, end, IM.NEAREST)).transpose(1, 2, 0)
+    assert ours.dtype == np.uint8 and (pil != ours).any(-1).mean() < 0.1
+    with pytest.raises(ValueError, match='Please provide exactly four corners'):
+        F.perspective(t, start[:3], end)
+
+
+def test_random_perspective(device):
+    rp = T.RandomPerspective(distortion_scale=0.4, p=1.0)
+    assert repr(rp) == 'RandomPerspective(p=1.0)'
+    ember.manual_seed(0)
+    s, e = rp.get_params(20, 10, 0.4)
+    assert s == [[0, 0], [19, 0], [19, 9], [0, 9]]
+    dw, dh = int(0.4 * 10), int(0.4 * 5)
+    assert 0 <= e[0][0] <= dw and 0 <= e[0][1] <= dh and 19 - dw <= e[1][0] <= 19
+    assert 9 - dh <= e[2][1] <= 9 and 0 <= e[3][0] <= dw
+    a = rgb(10, 20)
+    ember.manual_seed(1)
+    out = rp(chw(a, device))
+    assert tuple(out.shape) == (3, 10, 20) and out.dtype == ember.uint8
+    assert (arr(out) != a.transpose(2, 0, 1)).any()
+    assert rp(Image.fromarray(a)).size == (20, 10)
+    t = chw(a, device)
+    assert T.RandomPerspective(p=0.0)(t) is t
+
+
+def test_five_ten_crop(device):
+    a = rgb(10, 12)
+    t = chw(a, device)
+    crops = F.five_crop(t, (4, 6))
+    assert len(crops) == 5
+    exp = [a[:4, :6], a[:4, 6:], a[6:, :6], a[6:, 6:], a[3:7, 3:9]]
+    for c, e in zip(crops, exp):
+        np.testing.assert_array_equal(arr(c), e.transpose(2, 0, 1))
+    pil = F.five_crop(Image.fromarray(a), 4)
+    for c, e in zip(pil, [a[:4, :4], a[:4, 8:], a[6:, :4], a[6:, 8:], a[3:7, 4:8]]):
+        np.testing.assert_array_equal(np.asarray(c), e)
+    ten = T.TenCrop(4)(t)
+    assert len(ten) == 10
+    np.testing.assert_array_equal(arr(ten[5]), a[:4, ::-1][:, :4].transpose(2, 0, 1))   # flipped tl
+    ten_v = F.ten_crop(Image.fromarray(a), [4], vertical_flip=True)
+    np.testing.assert_array_equal(np.asarray(ten_v[5]), a[::-1][:4, :4])
+    assert repr(T.FiveCrop(3)) == 'FiveCrop(size=(3, 3))'
+    assert repr(T.TenCrop((3, 4), vertical_flip=True)) == 'TenCrop(size=(3, 4), vertical_flip=True)'
+    with pytest.raises(ValueError, match=r'Requested crop size \(11, 4\) is bigger than input size \(10, 12\)'):
+        F.five_crop(t, (11, 4))
+    with pytest.raises(ValueError, match='Please provide only two dimensions'):
+        T.FiveCrop((1, 2, 3))
+    # the usual ten-crop evaluation pipeline: stack the crops into a batch
+    tf = T.Compose([T.TenCrop(4), T.Lambda(lambda cs: ember.stack([T.functional.to_tensor(c) for c in cs]))])
+    assert tuple(tf(Image.fromarray(a)).shape) == (10, 3, 4, 4)

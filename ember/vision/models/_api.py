@@ -113,8 +113,8 @@ def _legacy_pretrained(weights, kwargs, enum):
     if 'pretrained' in kwargs:
         import warnings
         pretrained = kwargs.pop('pretrained')
-        warnings.warn("The parameter 'pretrained' is deprecated, please use 'weights' instead.",
-                      UserWarning)
+        warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in "
+                      "the future, please use 'weights' instead.", UserWarning)
         if pretrained and weights is None:
             weights = enum.DEFAULT
     return weights
