@@ -23,7 +23,15 @@ def worker(lib_name, workload, steps_per_chunk):
     sys.path.insert(0, HERE)
     from workloads import WORKLOADS
     lib = __import__(lib_name)
-    step = WORKLOADS[workload][0](lib)
+    make = WORKLOADS[workload][0]
+    if os.environ.get('BENCH_DEVICE', 'cpu') != 'cpu':
+        inner = make(lib)
+
+        def step():
+            inner()
+            lib.cuda.synchronize()     # time the work, not its queueing
+    else:
+        step = make(lib)
     step()  # warm-up
     print('ready', flush=True)
     for line in sys.stdin:
@@ -59,9 +67,12 @@ def main():
     ap.add_argument('--chunks', type=int, default=5)
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--only', default=None, help='run only workloads whose name contains this')
+    ap.add_argument('--device', default=None, help="'cuda' runs the GPU workloads on the GPU")
     ap.add_argument('--worker', help=argparse.SUPPRESS)
     ap.add_argument('--workload', help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.device:
+        os.environ['BENCH_DEVICE'] = args.device
     if args.worker:
         return worker(args.worker, args.workload, args.steps)
     sys.path.insert(0, HERE)

@@ -3,11 +3,16 @@
 Each workload is ``make(lib) -> step``: ``lib`` is ``ember`` or ``torch``; ``step()`` runs one
 timed unit of work. Inputs are built from NumPy with fixed seeds so both see the same data.
 """
+import os
+
 import numpy as np
+
+# the device every workload runs on: BENCH_DEVICE=cuda (set by ``run.py --device cuda``)
+DEVICE = os.environ.get('BENCH_DEVICE', 'cpu')
 
 
 def _t(lib, a, requires_grad=False):
-    return lib.tensor(a, requires_grad=requires_grad)
+    return lib.tensor(a, requires_grad=requires_grad, device=DEVICE)
 
 
 def dispatch_add(lib):
@@ -40,7 +45,7 @@ def mlp_fwd_bwd(lib):
     lib.manual_seed(0)
     nn = lib.nn
     model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(),
-                          nn.Linear(1024, 10))
+                          nn.Linear(1024, 10)).to(DEVICE)
     rng = np.random.default_rng(0)
     x = _t(lib, rng.standard_normal((256, 784), dtype=np.float32))
     y = _t(lib, rng.integers(0, 10, 256))
@@ -72,7 +77,7 @@ def _tutorial_cnn(lib):
             x = self.relu(self.fc1(x))
             return self.fc2(x)
     lib.manual_seed(0)
-    return CNN()
+    return CNN().to(DEVICE)
 
 
 def mnist_cnn_train(lib):
@@ -129,7 +134,7 @@ def cifar_bn_sgd(lib):
         return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]
     model = nn.Sequential(*block(3, 32), nn.MaxPool2d(2), *block(32, 64), nn.MaxPool2d(2),
                           *block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                          nn.Linear(128, 10))
+                          nn.Linear(128, 10)).to(DEVICE)
     opt = lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     crit = nn.CrossEntropyLoss()
     rng = np.random.default_rng(0)
@@ -216,6 +221,77 @@ def dataloader_throughput(lib):
     return step
 
 
+
+class _MnistLike:
+    """A map-style dataset of uint8 28x28 images read as torchvision's MNIST reads them:
+    ``Image.fromarray(img, mode='L')`` then the transform; the label as an int."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        return self.transform(Image.fromarray(self.images[i], mode='L')), int(self.labels[i])
+
+
+def mnist_loader_throughput(lib, num_workers=(0, 2), n=2048):
+    """DataLoader over MNIST-shaped data: one epoch of ``n`` uint8 28x28 images through
+    ``Compose([ToTensor(), Normalize((0.1307,), (0.3081,))])``, batch 64, shuffled, once with
+    each ``num_workers`` (0 and 2). torch needs torchvision (skipped, '-', where missing)."""
+    if lib.__name__ == 'torch':
+        try:
+            import torchvision
+        except ImportError:
+            raise SystemExit('torchvision is not installed: the torch side of this workload is skipped')
+        transforms = torchvision.transforms
+    else:
+        transforms = lib.vision.transforms
+    rng = np.random.default_rng(0)
+    ds = _MnistLike(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n),
+                    transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))]))
+    loaders = [lib.utils.data.DataLoader(ds, batch_size=64, shuffle=True, num_workers=w,
+                                         persistent_workers=w > 0) for w in num_workers]
+
+    def step():
+        for loader in loaders:
+            for _ in loader:
+                pass
+    return step
+
+def _cnn_train(batch, amp):
+    def make(lib):
+        """The tutorial's MNIST CNN: one Adam step (GPU benchmark; AMP: autocast + GradScaler)."""
+        model = _tutorial_cnn(lib)
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+        crit = lib.nn.CrossEntropyLoss()
+        scaler = lib.amp.GradScaler(DEVICE, enabled=amp)
+        rng = np.random.default_rng(0)
+        x = _t(lib, rng.standard_normal((batch, 1, 28, 28), dtype=np.float32))
+        y = _t(lib, rng.integers(0, 10, batch))
+
+        def step():
+            opt.zero_grad()
+            with lib.autocast(DEVICE, enabled=amp):
+                loss = crit(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        return step
+    return make
+
+
+WORKLOADS_GPU = {
+    'mnist_cnn train step b64 fp32': (_cnn_train(64, False), 1.5),
+    'mnist_cnn train step b512 fp32': (_cnn_train(512, False), 1.5),
+    'mnist_cnn train step b64 AMP': (_cnn_train(64, True), 1.5),
+    'mnist_cnn train step b512 AMP': (_cnn_train(512, True), 1.5),
+    'cifar BN net step (b128, SGD)': (None, 1.5),   # filled below
+}
+
+
 WORKLOADS_EXTRA = {
     'mnist_cnn train step (b64, Adam)': (mnist_cnn_train, 1.5),
     'mnist_cnn eval forward (b1000)': (mnist_cnn_eval, 1.5),
@@ -225,6 +301,7 @@ WORKLOADS_EXTRA = {
     'transformer enc layer fwd+bwd': (transformer_layer, 1.5),
     'adam step over CNN params': (adam_step, 1.5),
     'dataloader epoch (2 workers)': (dataloader_throughput, 1.5),
+    'mnist loader epoch x2 (0 and 2 workers)': (mnist_loader_throughput, 1.5),
 }
 
 
@@ -234,3 +311,6 @@ WORKLOADS = {
     'mlp_784_1024_1024_10_b256 fwd+bwd': (mlp_fwd_bwd, 1.0),
 }
 WORKLOADS.update(WORKLOADS_EXTRA)
+WORKLOADS_GPU['cifar BN net step (b128, SGD)'] = (cifar_bn_sgd, 1.5)
+if DEVICE != 'cpu':
+    WORKLOADS = WORKLOADS_GPU

@@ -3,8 +3,12 @@
 Source: scikit-learn's ``load_digits`` (the UCI ML "Optical Recognition of Handwritten Digits"
 test set: 1797 real 8x8 digits, 16 grey levels). Each digit is scaled to 0-255, upsampled to
 20x20 with Pillow's bilinear filter and centred by its centre of mass in a 28x28 black frame,
-as MNIST's digits are. A fixed permutation (seed 0) splits it 1500 train / 297 test. The files
-are MNIST's real IDX format, gzip'd deterministically (mtime 0).
+as MNIST's digits are. A fixed permutation (seed 0) splits it 1500 train / 297 test. The
+training split then grows with N_VARIANTS randomly affine-jittered copies of each real training
+digit (rotation +-10 degrees, shift +-2 px, scale 0.9-1.1, bilinear, seed 1; requantised to the
+source's 17 grey levels so the file stays small): 1500 + 1500 * 5 = 9000 training images. The
+test split is untouched, and no variant is made from a test digit, so the two stay disjoint.
+The files are MNIST's real IDX format, gzip'd deterministically (mtime 0).
 
 Needs scikit-learn and Pillow only to run (``pip install scikit-learn pillow``); neither is an
 ember runtime dependency. Run from the repository root: ``python tools/make_bundled_digits.py``.
@@ -21,6 +25,11 @@ from sklearn.datasets import load_digits
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'ember', 'vision', '_data',
                    'digits', 'MNIST', 'raw')
 N_TRAIN = 1500
+N_VARIANTS = 5           # jittered copies per real training digit
+MAX_DEGREES = 10.0       # rotation in [-10, 10] degrees
+MAX_SHIFT = 2.0          # translation in [-2, 2] px on each axis
+SCALE = (0.9, 1.1)
+LEVELS = 17              # the source's grey levels (0-16)
 
 
 def to_mnist_frame(img8):
@@ -36,6 +45,24 @@ def to_mnist_frame(img8):
     frame = np.zeros((28, 28), np.uint8)
     frame[oy:oy + 20, ox:ox + 20] = np.round(big).astype(np.uint8)
     return frame
+
+
+def jitter(frame, rng):
+    """A random affine copy of a 28x28 uint8 frame about its centre (bilinear, black outside),
+    requantised to LEVELS grey levels."""
+    angle = np.deg2rad(rng.uniform(-MAX_DEGREES, MAX_DEGREES))
+    scale = rng.uniform(*SCALE)
+    shift = rng.uniform(-MAX_SHIFT, MAX_SHIFT, 2)
+    # forward map p' = scale * R(angle) (p - c) + c + shift; PIL wants the inverse, output->input
+    ca, sa = np.cos(angle), np.sin(angle)
+    inv = np.array([[ca, sa], [-sa, ca]]) / scale
+    c = np.array([14.0, 14.0])                   # the frame's centre in PIL's pixel-edge coordinates
+    off = c - inv @ (c + shift)
+    coeffs = (inv[0, 0], inv[0, 1], off[0], inv[1, 0], inv[1, 1], off[1])
+    out = np.asarray(Image.fromarray(frame, 'L').transform((28, 28), Image.AFFINE, coeffs,
+                                                           resample=Image.BILINEAR), np.float64)
+    step = 255.0 / (LEVELS - 1)
+    return np.round(np.round(out / step) * step).astype(np.uint8)
 
 
 def idx_bytes(arr):
@@ -57,11 +84,19 @@ def main():
     labels = digits.target.astype(np.uint8)
     perm = np.random.default_rng(0).permutation(len(images))
     images, labels = images[perm], labels[perm]
+    train_x, train_y = images[:N_TRAIN], labels[:N_TRAIN]
+    test_x, test_y = images[N_TRAIN:], labels[N_TRAIN:]
+    # the real training digits first (indices 0-1499), then variant k of real digit i at
+    # N_TRAIN + N_VARIANTS * i + k; only training digits are jittered
+    rng = np.random.default_rng(1)
+    variants = np.stack([jitter(f, rng) for f in train_x for _ in range(N_VARIANTS)])
+    train_x = np.concatenate([train_x, variants])
+    train_y = np.concatenate([train_y, np.repeat(train_y, N_VARIANTS)])
     os.makedirs(OUT, exist_ok=True)
-    parts = {'train': slice(0, N_TRAIN), 't10k': slice(N_TRAIN, None)}
-    for split, sl in parts.items():
-        write_gz(os.path.join(OUT, f'{split}-images-idx3-ubyte.gz'), idx_bytes(images[sl]))
-        write_gz(os.path.join(OUT, f'{split}-labels-idx1-ubyte.gz'), idx_bytes(labels[sl]))
+    parts = {'train': (train_x, train_y), 't10k': (test_x, test_y)}
+    for split, (x, y) in parts.items():
+        write_gz(os.path.join(OUT, f'{split}-images-idx3-ubyte.gz'), idx_bytes(x))
+        write_gz(os.path.join(OUT, f'{split}-labels-idx1-ubyte.gz'), idx_bytes(y))
     for name in sorted(os.listdir(OUT)):
         p = os.path.join(OUT, name)
         print(name, os.path.getsize(p), hashlib.md5(open(p, 'rb').read()).hexdigest())
