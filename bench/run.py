@@ -23,6 +23,8 @@ def worker(lib_name, workload, steps_per_chunk):
     sys.path.insert(0, HERE)
     from workloads import WORKLOADS
     lib = __import__(lib_name)
+    if lib_name == 'torch' and os.environ.get('OMP_NUM_THREADS'):
+        lib.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
     make = WORKLOADS[workload][0]
     if os.environ.get('BENCH_DEVICE', 'cpu') != 'cpu':
         inner = make(lib)
@@ -68,11 +70,16 @@ def main():
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--only', default=None, help='run only workloads whose name contains this')
     ap.add_argument('--device', default=None, help="'cuda' runs the GPU workloads on the GPU")
+    ap.add_argument('--threads', type=int, default=None,
+                    help='CPU threads for both frameworks (default: all cores)')
     ap.add_argument('--worker', help=argparse.SUPPRESS)
     ap.add_argument('--workload', help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.device:
         os.environ['BENCH_DEVICE'] = args.device
+    if args.threads:
+        for v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+            os.environ[v] = str(args.threads)
     if args.worker:
         return worker(args.worker, args.workload, args.steps)
     sys.path.insert(0, HERE)
