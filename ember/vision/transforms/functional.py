@@ -139,6 +139,11 @@ def get_image_num_channels(img):
 # conversions
 
 
+def _grad_enabled():
+    from ...autograd.grad_mode import _state
+    return _state[0]
+
+
 def to_tensor(pic):
     """A PIL image or HWC ndarray as a CHW tensor; uint8 data is scaled to float in [0, 1].
 
@@ -325,6 +330,22 @@ def normalize(tensor, mean, std, inplace=False):
     if tensor.ndim < 3:
         raise ValueError('Expected tensor to be a tensor image of size (..., C, H, W). Got '
                          f'tensor.size() = {tensor.size()}')
+    arr = tensor._data
+    if type(arr) is np.ndarray and not (tensor.requires_grad and _grad_enabled()):
+        # the per-sample path of a data pipeline: two in-place array ops, no graph
+        m = np.asarray(mean.detach().numpy() if isinstance(mean, Tensor) else mean, arr.dtype)
+        s = np.asarray(std.detach().numpy() if isinstance(std, Tensor) else std, arr.dtype)
+        if (s == 0).any():
+            raise ValueError(f'std evaluated to zero after conversion to {tensor.dtype}, leading '
+                             'to division by zero.')
+        m = m.reshape(-1, 1, 1) if m.ndim == 1 else m
+        s = s.reshape(-1, 1, 1) if s.ndim == 1 else s
+        if inplace:
+            arr -= m
+            arr /= s
+            tensor._vc[0] += 1
+            return tensor
+        return _wrap((arr - m) / s)
     if not inplace:
         tensor = tensor.clone()
     dtype = tensor.dtype
