@@ -317,21 +317,21 @@ WORKLOADS_GPU = {
 
 
 WORKLOADS_EXTRA = {
-    'mnist_cnn train step (b64, Adam)': (mnist_cnn_train, 1.5),
-    'mnist_cnn eval forward (b1000)': (mnist_cnn_eval, 1.5),
-    'simplenet 10-50-2 step (b32, SGD)': (simplenet_sgd, 1.5),
-    'cifar BN net step (b128, SGD)': (cifar_bn_sgd, 1.5),
-    'lstm LM step (2x200, seq35, b20)': (lstm_lm, 1.5),
-    'transformer enc layer fwd+bwd': (transformer_layer, 1.5),
-    'adam step over CNN params': (adam_step, 1.5),
-    'dataloader epoch (2 workers)': (dataloader_throughput, 1.5),
-    'mnist loader epoch x2 (0 and 2 workers)': (mnist_loader_throughput, 1.5),
+    'mnist_cnn train step (b64, Adam)': (mnist_cnn_train, 1.0),
+    'mnist_cnn eval forward (b1000)': (mnist_cnn_eval, 0.8),
+    'simplenet 10-50-2 step (b32, SGD)': (simplenet_sgd, 1.0),
+    'cifar BN net step (b128, SGD)': (cifar_bn_sgd, 1.0),
+    'lstm LM step (2x200, seq35, b20)': (lstm_lm, 1.2),
+    'transformer enc layer fwd+bwd': (transformer_layer, 1.2),
+    'adam step over CNN params': (adam_step, 1.0),
+    'dataloader epoch (2 workers)': (dataloader_throughput, 1.0),
+    'mnist loader epoch x2 (0 and 2 workers)': (mnist_loader_throughput, 1.0),
 }
 
 
 WORKLOADS = {
-    'dispatch_add (x100)': (dispatch_add, 2.0),
-    'dispatch_add_grad (x100)': (dispatch_add_grad, 2.0),
+    'dispatch_add (x100)': (dispatch_add, 1.5),
+    'dispatch_add_grad (x100)': (dispatch_add_grad, 1.5),
     'mlp_784_1024_1024_10_b256 fwd+bwd': (mlp_fwd_bwd, 1.0),
 }
 WORKLOADS.update(WORKLOADS_EXTRA)
