@@ -47,6 +47,48 @@ def worker(lib_name, workload, steps_per_chunk):
         print(json.dumps(times), flush=True)
 
 
+MEMORY_SCRIPT = r"""
+import resource, sys, numpy as np
+sys.path.insert(0, %(here)r)
+lib = __import__(%(lib)r)
+from workloads import _tutorial_cnn
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+model = _tutorial_cnn(lib)
+opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+crit = lib.nn.CrossEntropyLoss()
+rng = np.random.default_rng(0)
+x = lib.tensor(rng.standard_normal((1500, 1, 28, 28), dtype=np.float32))
+y = lib.tensor(rng.integers(0, 10, 1500))
+loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(x, y), batch_size=64, shuffle=True)
+for xb, yb in loader:
+    opt.zero_grad()
+    crit(model(xb), yb).backward()
+    opt.step()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(peak, peak - base)
+"""
+
+
+def memory_report(have_torch):
+    """Peak resident memory of one epoch of the tutorial CNN (1500 samples, batch 64, Adam),
+    each framework in a fresh process; prints the growth over the framework's import."""
+    out = {}
+    for lib in ['ember'] + (['torch'] if have_torch else []):
+        r = subprocess.run([sys.executable, '-c', MEMORY_SCRIPT % {'here': HERE, 'lib': lib}],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            out[lib] = [int(v) for v in r.stdout.split()]
+    if 'ember' not in out:
+        print('peak memory: ember run failed')
+        return
+    e = out['ember']
+    row = f'{"cnn epoch peak RSS (MiB, total / growth)":40s} {e[0] / 1024:>9.0f}M {e[1] / 1024:>9.0f}M'
+    if 'torch' in out:
+        t = out['torch']
+        row += f' {t[0] / 1024:>9.0f}M {t[1] / 1024:>9.0f}M {e[0] / t[0]:7.2f} {1.2:7.2f}'
+    print(row, flush=True)
+
+
 def _spawn(lib, workload, steps):
     env = dict(os.environ)
     p = subprocess.Popen([sys.executable, os.path.abspath(__file__), '--worker', lib, '--workload',
@@ -69,6 +111,8 @@ def main():
     ap.add_argument('--chunks', type=int, default=5)
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--only', default=None, help='run only workloads whose name contains this')
+    ap.add_argument('--memory', action='store_true',
+                    help='also measure the peak memory of a CNN training epoch')
     ap.add_argument('--device', default=None, help="'cuda' runs the GPU workloads on the GPU")
     ap.add_argument('--threads', type=int, default=None,
                     help='CPU threads for both frameworks (default: all cores)')
@@ -121,6 +165,8 @@ def main():
         else:
             row += f' {"-":>10s} {"-":>10s} {"-":>7s} {target:7.2f}'
         print(row, flush=True)
+    if args.memory or (not args.only and not args.device):
+        memory_report(have_torch)
     return results
 
 
