@@ -312,14 +312,7 @@ def bmm(input, mat2, *, out=None):
     """Batched product of two 3-D tensors ``(b, n, m) @ (b, m, p)`` (no broadcasting)."""
     if _ac[0]:
         return _ac_run('bmm', bmm, input, mat2, out=out)
-    a, b = input._data, mat2._data
-    if a.ndim != 3:
-        raise RuntimeError('batch1 must be a 3D tensor')
-    if b.ndim != 3:
-        raise RuntimeError('batch2 must be a 3D tensor')
-    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
-        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: '
-                           f'[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].')
+    _check_batches(input._data, mat2._data, 'bmm')
     _check_scalar_type(input, mat2)
     return _out(Matmul.apply(input, mat2), out)
 
@@ -478,6 +471,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
 
 
 def _check_batches(a, b, kind):
+    """Shape checks of bmm, baddbmm (``kind='bmm'``) and addbmm (``kind='sum'``), with
+    PyTorch's messages."""
     if a.ndim != 3:
         raise RuntimeError('batch1 must be a 3D tensor')
     if b.ndim != 3:
@@ -490,34 +485,33 @@ def _check_batches(a, b, kind):
                            f'[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].')
 
 
+def _add_batched(input, batch1, batch2, beta, alpha, out, kind):
+    """baddbmm (``kind='bmm'``, a ``(b, n, p)`` result) and addbmm (``kind='sum'``, ``(n, p)``)."""
+    input = _as_tensor(input, batch1)
+    a, b = batch1._data, batch2._data
+    _check_batches(a, b, kind)
+    _check_scalar_type(input, batch1)
+    _check_scalar_type(input, batch2)
+    shape = (a.shape[1], b.shape[2])
+    _check_input_expand(input, shape if kind == 'sum' else (a.shape[0],) + shape)
+    r = AddMatmul.apply(input, batch1, batch2, beta, alpha, kind)
+    r.grad_fn is not None and setattr(r.grad_fn, '_name',
+                                      'AddbmmBackward0' if kind == 'sum' else 'BaddbmmBackward0')
+    return _out(r, out)
+
+
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * bmm(batch1, batch2)`` with ``input`` broadcast to ``(b, n, p)``."""
     if _ac[0]:
         return _ac_run('baddbmm', baddbmm, input, batch1, batch2, beta=beta, alpha=alpha, out=out)
-    input = _as_tensor(input, batch1)
-    a, b = batch1._data, batch2._data
-    _check_batches(a, b, 'bmm')
-    _check_scalar_type(input, batch1)
-    _check_scalar_type(input, batch2)
-    _check_input_expand(input, (a.shape[0], a.shape[1], b.shape[2]))
-    r = AddMatmul.apply(input, batch1, batch2, beta, alpha, 'bmm')
-    r.grad_fn is not None and setattr(r.grad_fn, '_name', 'BaddbmmBackward0')
-    return _out(r, out)
+    return _add_batched(input, batch1, batch2, beta, alpha, out, 'bmm')
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_i batch1[i] @ batch2[i]`` (a 2-D result)."""
     if _ac[0]:
         return _ac_run('addbmm', addbmm, input, batch1, batch2, beta=beta, alpha=alpha, out=out)
-    input = _as_tensor(input, batch1)
-    a, b = batch1._data, batch2._data
-    _check_batches(a, b, 'sum')
-    _check_scalar_type(input, batch1)
-    _check_scalar_type(input, batch2)
-    _check_input_expand(input, (a.shape[1], b.shape[2]))
-    r = AddMatmul.apply(input, batch1, batch2, beta, alpha, 'sum')
-    r.grad_fn is not None and setattr(r.grad_fn, '_name', 'AddbmmBackward0')
-    return _out(r, out)
+    return _add_batched(input, batch1, batch2, beta, alpha, out, 'sum')
 
 
 def outer(input, vec2, *, out=None):

@@ -813,16 +813,21 @@ class Minimum(Primitive):
                 where(x < y, 0.0, h) if ctx._next[1] is not None else None)
 
 
-def maximum(input, other, *, out=None):
-    """Elementwise max of two tensors; NaN propagates; ties split the gradient evenly."""
-    _need_tensor(other, 'maximum')
-    return _out(Maximum.apply(*promote2(input, other)), out)
+def _two_tensor_fn(name, prim, doc):
+    """``name(input, other, *, out=None)``: ``prim`` on two Tensors (``other`` must be one, as
+    PyTorch's TypeError says), promoted to a common dtype."""
+    def fn(input, other, *, out=None):
+        _need_tensor(other, name)
+        return _out(prim.apply(*promote2(input, other)), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def minimum(input, other, *, out=None):
-    """Elementwise min of two tensors; NaN propagates; ties split the gradient evenly."""
-    _need_tensor(other, 'minimum')
-    return _out(Minimum.apply(*promote2(input, other)), out)
+maximum = _two_tensor_fn('maximum', Maximum, 'Elementwise max of two tensors; NaN propagates; '
+                         'ties split the gradient evenly.')
+minimum = _two_tensor_fn('minimum', Minimum, 'Elementwise min of two tensors; NaN propagates; '
+                         'ties split the gradient evenly.')
 
 
 class Fmax(Primitive):
@@ -848,16 +853,8 @@ class Fmin(Primitive):
         return where(m, g, 0.0), where(m, 0.0, g)
 
 
-def fmax(input, other, *, out=None):
-    """Elementwise max ignoring NaN (NaN only where both are NaN)."""
-    _need_tensor(other, 'fmax')
-    return _out(Fmax.apply(*promote2(input, other)), out)
-
-
-def fmin(input, other, *, out=None):
-    """Elementwise min ignoring NaN (NaN only where both are NaN)."""
-    _need_tensor(other, 'fmin')
-    return _out(Fmin.apply(*promote2(input, other)), out)
+fmax = _two_tensor_fn('fmax', Fmax, 'Elementwise max ignoring NaN (NaN only where both are NaN).')
+fmin = _two_tensor_fn('fmin', Fmin, 'Elementwise min ignoring NaN (NaN only where both are NaN).')
 
 
 class Fmod(Primitive):
@@ -1173,24 +1170,26 @@ logical_or = _cmp('logical_or', 'logical_or', 'Elementwise logical OR (nonzero i
 logical_xor = _cmp('logical_xor', 'logical_xor', 'Elementwise logical XOR (nonzero is True).')
 
 
-def _shift_l(xp, x, y):
-    # PyTorch: shifting by a negative amount or by >= the bit width gives 0
+def _shift_operands(xp, x, y):
+    """The operands as arrays, the result dtype, its bit width and where the shift amount is
+    out of range (negative or >= the bit width)."""
     x, y, _ = _prep(x, y)
     xa, ya = xp.asarray(x), xp.asarray(y)
     dt = xa.dtype if xa.ndim or not ya.ndim else ya.dtype
     bits = dt.itemsize * 8
-    bad = (ya < 0) | (ya >= bits)
+    return xa, ya, dt, bits, (ya < 0) | (ya >= bits)
+
+
+def _shift_l(xp, x, y):
+    # PyTorch: shifting by a negative amount or by >= the bit width gives 0
+    xa, ya, dt, bits, bad = _shift_operands(xp, x, y)
     r = xp.left_shift(xa, xp.where(bad, 0, ya).astype(dt))
     return xp.where(bad, dt.type(0), r).astype(dt, copy=False)
 
 
 def _shift_r(xp, x, y):
     # PyTorch: shifting by a negative amount or by >= the bit width fills with the sign bit
-    x, y, _ = _prep(x, y)
-    xa, ya = xp.asarray(x), xp.asarray(y)
-    dt = xa.dtype if xa.ndim or not ya.ndim else ya.dtype
-    bits = dt.itemsize * 8
-    bad = (ya < 0) | (ya >= bits)
+    xa, ya, dt, bits, bad = _shift_operands(xp, x, y)
     return xp.right_shift(xa, xp.where(bad, bits - 1, ya).astype(dt)).astype(dt, copy=False)
 
 

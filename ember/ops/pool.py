@@ -1054,14 +1054,20 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 # ----------------------------------------------------------------------------- shuffles
 
-def pixel_shuffle(input, upscale_factor):
-    """(*, C*r^2, H, W) -> (*, C, H*r, W*r) (``F.pixel_shuffle``); a reshape and a permute."""
-    r = builtins.int(upscale_factor)
+def _shuffle_factor(input, factor, name, what):
+    """``factor`` as an int, after PyTorch's checks of (un)shuffle's input rank and factor."""
+    r = builtins.int(factor)
     if input.dim() < 3:
-        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got "
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got "
                            f"input with {input.dim()} dimension(s)")
     if r <= 0:
-        raise RuntimeError(f'pixel_shuffle expects a positive upscale_factor, but got {r}')
+        raise RuntimeError(f'{name} expects a positive {what}, but got {r}')
+    return r
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r^2, H, W) -> (*, C, H*r, W*r) (``F.pixel_shuffle``); a reshape and a permute."""
+    r = _shuffle_factor(input, upscale_factor, 'pixel_shuffle', 'upscale_factor')
     *lead, C, H, W = input.shape
     if C % (r * r):
         raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible "
@@ -1075,12 +1081,7 @@ def pixel_shuffle(input, upscale_factor):
 
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H*r, W*r) -> (*, C*r^2, H, W) (``F.pixel_unshuffle``), the inverse shuffle."""
-    r = builtins.int(downscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f'pixel_unshuffle expects a positive downscale_factor, but got {r}')
+    r = _shuffle_factor(input, downscale_factor, 'pixel_unshuffle', 'downscale_factor')
     *lead, C, H, W = input.shape
     if H % r:
         raise RuntimeError('pixel_unshuffle expects height to be divisible by downscale_factor, '

@@ -1,6 +1,6 @@
 """Adadelta."""
 from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _check_nonneg,
-                        _grads, _zeros_like)
+                        _grads, _zeros_like, _FLAG_DEFAULTS)
 from ..backend import xp_of
 
 __all__ = ['Adadelta']
@@ -17,6 +17,8 @@ class Adadelta(Optimizer):
         maximize=False, differentiable=False.
     """
 
+    _setstate_defaults = _FLAG_DEFAULTS
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
         _check_lr(lr)
@@ -27,14 +29,6 @@ class Adadelta(Optimizer):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('foreach', None)
-            g.setdefault('maximize', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('capturable', False)
 
     def step(self, closure=None):
         """One Adadelta update of every parameter that has a gradient."""

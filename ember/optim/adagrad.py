@@ -20,6 +20,8 @@ class Adagrad(Optimizer):
         eps=1e-10, foreach=None, maximize=False, differentiable=False, fused=None.
     """
 
+    _setstate_defaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)
@@ -46,14 +48,6 @@ class Adagrad(Optimizer):
         d = p._data
         state['sum'] = _wrap(xp_of(d).full_like(d, self.defaults['initial_accumulator_value']))
         return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('foreach', None)
-            g.setdefault('maximize', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('fused', None)
 
     def share_memory(self):
         """A no-op kept for API compatibility (NumPy state lives in this process)."""

@@ -4,22 +4,9 @@ import math
 import numpy as np
 
 from .._tensor import _wrap
-from .optimizer import Optimizer, _value, _closure_loss, _scalar_state
+from .optimizer import Optimizer, _value, _closure_loss, _scalar_state, _check_adam_options
 
 __all__ = ['Adam', 'AdamW']
-
-
-def _check_adam(lr, betas, eps, weight_decay):
-    if _value(lr) < 0.0:
-        raise ValueError(f'Invalid learning rate: {lr}')
-    if eps < 0.0:
-        raise ValueError(f'Invalid epsilon value: {eps}')
-    if not 0.0 <= _value(betas[0]) < 1.0:
-        raise ValueError(f'Invalid beta parameter at index 0: {betas[0]}')
-    if not 0.0 <= _value(betas[1]) < 1.0:
-        raise ValueError(f'Invalid beta parameter at index 1: {betas[1]}')
-    if weight_decay < 0.0:
-        raise ValueError(f'Invalid weight_decay value: {weight_decay}')
 
 
 class Adam(Optimizer):
@@ -33,22 +20,17 @@ class Adam(Optimizer):
         AdamW with ``decoupled_weight_decay=True``), amsgrad=False, maximize=False.
     """
 
+    _setstate_defaults = dict(amsgrad=False, maximize=False, decoupled_weight_decay=False)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_adam(lr, betas, eps, weight_decay)
+        _check_adam_options(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('amsgrad', False)
-            g.setdefault('maximize', False)
-            g.setdefault('decoupled_weight_decay', False)
 
     def step(self, closure=None):
         """One Adam update of every parameter that has a gradient."""

@@ -1,6 +1,6 @@
 """Adamax (Adam with the infinity norm)."""
-from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _check_nonneg,
-                        _check_betas, _grads, _lerp_, _zeros_like)
+from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_adam_options,
+                        _grads, _lerp_, _zeros_like, _FLAG_DEFAULTS)
 from ..backend import xp_of
 
 __all__ = ['Adamax']
@@ -16,23 +16,14 @@ class Adamax(Optimizer):
         maximize=False, differentiable=False, capturable=False.
     """
 
+    _setstate_defaults = _FLAG_DEFAULTS
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check_lr(lr)
-        _check_nonneg(eps, 'epsilon')
-        _check_betas(betas)
-        _check_nonneg(weight_decay, 'weight_decay')
+        _check_adam_options(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('foreach', None)
-            g.setdefault('maximize', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('capturable', False)
 
     def step(self, closure=None):
         """One Adamax update of every parameter that has a gradient."""

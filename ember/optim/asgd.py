@@ -1,6 +1,6 @@
 """ASGD (averaged stochastic gradient descent)."""
 from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _check_nonneg,
-                        _grads, _zeros_like)
+                        _grads, _zeros_like, _FLAG_DEFAULTS)
 
 __all__ = ['ASGD']
 
@@ -19,6 +19,8 @@ class ASGD(Optimizer):
         maximize=False, differentiable=False, capturable=False.
     """
 
+    _setstate_defaults = _FLAG_DEFAULTS
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
@@ -27,14 +29,6 @@ class ASGD(Optimizer):
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('foreach', None)
-            g.setdefault('maximize', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('capturable', False)
 
     def step(self, closure=None):
         """One ASGD update of every parameter that has a gradient."""

@@ -1,6 +1,6 @@
 """NAdam (Adam with Nesterov momentum)."""
-from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _check_nonneg,
-                        _check_betas, _grads, _lerp_, _zeros_like)
+from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_adam_options,
+                        _check_nonneg, _grads, _lerp_, _zeros_like)
 from ..backend import xp_of
 
 __all__ = ['NAdam']
@@ -19,28 +19,19 @@ class NAdam(Optimizer):
         foreach=None, maximize=False, capturable=False, differentiable=False.
     """
 
+    _setstate_defaults = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
+                              decoupled_weight_decay=False)
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check_lr(lr)
-        _check_nonneg(eps, 'epsilon')
-        _check_betas(betas)
-        _check_nonneg(weight_decay, 'weight_decay')
+        _check_adam_options(lr, betas, eps, weight_decay)
         _check_nonneg(momentum_decay, 'momentum_decay')
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('maximize', False)
-            g.setdefault('foreach', None)
-            g.setdefault('capturable', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('decoupled_weight_decay', False)
 
     def step(self, closure=None):
         """One NAdam update of every parameter that has a gradient."""

@@ -109,12 +109,19 @@ class Optimizer:
     def __getstate__(self):
         return {'defaults': self.defaults, 'state': self.state, 'param_groups': self.param_groups}
 
+    #: options a group saved by an older version may lack, with their defaults, in the order
+    #: PyTorch's ``__setstate__`` adds them (each subclass lists its own)
+    _setstate_defaults = {}
+
     def __setstate__(self, state):
         self.__dict__.update(state)
         for k in ('_step_pre_hooks', '_step_post_hooks', '_optimizer_state_dict_pre_hooks',
                   '_optimizer_state_dict_post_hooks', '_optimizer_load_state_dict_pre_hooks',
                   '_optimizer_load_state_dict_post_hooks'):
             self.__dict__.setdefault(k, OrderedDict())
+        for g in self.param_groups:
+            for k, v in self._setstate_defaults.items():
+                g.setdefault(k, v)
 
     def __repr__(self):
         s = self.__class__.__name__ + ' ('
@@ -323,6 +330,19 @@ def _check_nonneg(value, what):
     """``ValueError('Invalid {what} value: {value}')`` for a negative option, as PyTorch says."""
     if not 0.0 <= _value(value):
         raise ValueError(f'Invalid {what} value: {value}')
+
+
+def _check_adam_options(lr, betas, eps, weight_decay):
+    """The checks the Adam family (Adam, AdamW, Adamax, NAdam, RAdam) makes, in PyTorch's
+    order: learning rate, epsilon, betas, weight decay."""
+    _check_lr(lr)
+    _check_nonneg(eps, 'epsilon')
+    _check_betas(betas)
+    _check_nonneg(weight_decay, 'weight_decay')
+
+
+#: the flags most optimizers accept for PyTorch compatibility, with their defaults
+_FLAG_DEFAULTS = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
 
 def _grads(group, name):

@@ -1,6 +1,6 @@
 """RMSprop, with momentum and the centered variant."""
 from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _check_nonneg,
-                        _grads, _lerp_, _zeros_like)
+                        _grads, _lerp_, _zeros_like, _FLAG_DEFAULTS)
 from ..backend import xp_of
 
 __all__ = ['RMSprop']
@@ -18,6 +18,8 @@ class RMSprop(Optimizer):
         foreach=None, maximize=False, differentiable=False (accepted for compatibility).
     """
 
+    _setstate_defaults = dict(momentum=0, centered=False, **_FLAG_DEFAULTS)
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
@@ -30,16 +32,6 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('momentum', 0)
-            g.setdefault('centered', False)
-            g.setdefault('foreach', None)
-            g.setdefault('maximize', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('capturable', False)
 
     def step(self, closure=None):
         """One RMSprop update of every parameter that has a gradient; returns the closure's loss."""

@@ -1,7 +1,7 @@
 """Rprop (resilient backpropagation)."""
 from .._tensor import _wrap
 from .optimizer import (Optimizer, _value, _closure_loss, _scalar_state, _check_lr, _grads,
-                        _zeros_like)
+                        _zeros_like, _FLAG_DEFAULTS)
 from ..backend import xp_of
 
 __all__ = ['Rprop']
@@ -17,6 +17,8 @@ class Rprop(Optimizer):
         capturable=False, foreach=None, maximize=False, differentiable=False.
     """
 
+    _setstate_defaults = _FLAG_DEFAULTS
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr(lr)
@@ -25,14 +27,6 @@ class Rprop(Optimizer):
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('foreach', None)
-            g.setdefault('maximize', False)
-            g.setdefault('differentiable', False)
-            g.setdefault('capturable', False)
 
     def step(self, closure=None):
         """One Rprop update of every parameter that has a gradient."""

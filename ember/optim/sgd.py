@@ -16,6 +16,8 @@ class SGD(Optimizer):
         maximize=False (ascend instead).
     """
 
+    _setstate_defaults = dict(nesterov=False, maximize=False)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
         if lr is not required and _value(lr) < 0.0:
@@ -30,12 +32,6 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError('Nesterov momentum requires a momentum and zero dampening')
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for g in self.param_groups:
-            g.setdefault('nesterov', False)
-            g.setdefault('maximize', False)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns the closure's loss."""

@@ -205,10 +205,21 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-def _topk_zero(mask, scores, k, largest):
-    E = _E()
+def _amount_to_prune(amount, size):
+    """``amount`` (an int count or a float fraction of ``size``) as a validated count."""
+    k = _compute_nparams_toprune(amount, size)
+    _validate_pruning_amount(k, size)
+    return k
+
+
+def _unstructured_mask(amount, t, default_mask, scores, largest):
+    """``default_mask`` with the ``amount`` entries of largest (or smallest) ``scores(t)``
+    zeroed; ``scores`` is called once the amount is validated."""
+    k = _amount_to_prune(amount, t.nelement())
+    mask = _contig_clone(default_mask)
+    s = scores(t)
     if k != 0:
-        idx = E.topk(scores.reshape(-1), k=k, largest=largest).indices
+        idx = _E().topk(s.reshape(-1), k=k, largest=largest).indices
         mask.view(-1)[idx] = 0
     return mask
 
@@ -222,11 +233,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        size = t.nelement()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = _contig_clone(default_mask)
-        return _topk_zero(mask, _E().rand_like(t), k, True)
+        return _unstructured_mask(self.amount, t, default_mask, _E().rand_like, True)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -242,22 +249,28 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        size = t.nelement()
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
-        mask = _contig_clone(default_mask)
-        return _topk_zero(mask, _E().abs(t), k, False)
+        return _unstructured_mask(self.amount, t, default_mask, _E().abs, False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
-def _channel_mask(t, dim, sel):
+def _channels_to_prune(t, amount, dim):
+    """(number of channels along ``dim``, validated count of them to prune)."""
+    _validate_structured_pruning(t)
+    _validate_pruning_dim(t, dim)
+    size = t.shape[dim]
+    return size, _amount_to_prune(amount, size)
+
+
+def _channel_mask(t, dim, sel, default_mask):
+    """Ones on the channels ``sel`` along ``dim``, zeros elsewhere, times ``default_mask``."""
     mask = _E().zeros_like(t)
     slc = [slice(None)] * len(t.shape)
     slc[dim] = sel
     mask[tuple(slc)] = 1
+    mask *= default_mask.to(dtype=mask.dtype)
     return mask
 
 
@@ -271,19 +284,13 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        size = t.shape[self.dim]
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
+        size, k = _channels_to_prune(t, self.amount, self.dim)
         if k == 0:
             return default_mask
         E = _E()
         prob = E.rand(size)
         threshold = E.kthvalue(prob, k=k).values
-        mask = _channel_mask(t, self.dim, prob > threshold)
-        mask *= default_mask.to(dtype=mask.dtype)
-        return mask
+        return _channel_mask(t, self.dim, prob > threshold, default_mask)
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
@@ -301,18 +308,12 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        size = t.shape[self.dim]
-        k = _compute_nparams_toprune(self.amount, size)
-        _validate_pruning_amount(k, size)
+        size, k = _channels_to_prune(t, self.amount, self.dim)
         norm = _compute_norm(t, self.n, self.dim)
         topk = _E().topk(norm, k=size - k, largest=True)
         if k == 0:
             return default_mask
-        mask = _channel_mask(t, self.dim, topk.indices)
-        mask *= default_mask.to(dtype=mask.dtype)
-        return mask
+        return _channel_mask(t, self.dim, topk.indices, default_mask)
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):
