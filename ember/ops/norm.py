@@ -22,6 +22,18 @@ def _bshape(ndim, axes, n):
     return tuple(n if i not in axes else 1 for i in range(ndim))
 
 
+def _bn_layout(x, axes):
+    """True for batch norm's reduction (every dim but 1) over a C-contiguous (N, C, ...) array:
+    then per-channel sums reduce a contiguous (N, C, L) view, first over L then over N."""
+    return (x.ndim >= 2 and axes == (0,) + tuple(range(2, x.ndim)) and x.flags.c_contiguous)
+
+
+def _csum(a):
+    """Per-channel float64 sums of a C-contiguous (N, C, ...) array: shape (C,)."""
+    n, c = a.shape[:2]
+    return a.reshape(n, c, -1).sum(axis=2, dtype=np.float64).sum(axis=0)
+
+
 class _Norm(Primitive):
     """``y = (x - mean) * invstd * w + b`` with mean/var over ``axes`` (batch or layer norm).
 
@@ -32,7 +44,15 @@ class _Norm(Primitive):
     def forward(ctx, xp, x, w, b, axes, eps, wshape, stats=None):
         ctx.wshape = wshape
         keep = tuple(1 if i in axes else s for i, s in enumerate(x.shape))
-        if stats is None:
+        if stats is None and _bn_layout(x, axes):
+            n = x.size // x.shape[1]
+            mean = (_csum(x) / n).reshape(keep)
+            d = x - mean.astype(x.dtype)
+            xp.multiply(d, d, out=d)
+            var = (_csum(d) / n).reshape(keep)
+            del d
+            ctx.batch_stats = (mean.reshape(-1), var.reshape(-1))
+        elif stats is None:
             mean = x.mean(axis=axes, dtype=np.float64, keepdims=True)
             d = x - mean.astype(x.dtype)
             var = xp.mean(xp.square(d, dtype=np.float64), axis=axes, keepdims=True) \
@@ -47,7 +67,8 @@ class _Norm(Primitive):
         beta = -mean * alpha
         if b is not None:
             beta = beta + b.reshape(wshape)
-        out = x * alpha.astype(x.dtype) + beta.astype(x.dtype)
+        out = x * alpha.astype(x.dtype)
+        out += beta.astype(x.dtype)
         ctx.save_for_backward(x, w)
         ctx.mean, ctx.invstd = mean, invstd
         ctx.axes, ctx.eps, ctx.train = axes, eps, stats is None
@@ -65,6 +86,10 @@ class _NormBackward(Primitive):
     _name = 'NativeBatchNormBackwardBackward0'
 
     def forward(ctx, xp, g, x, w, mean, invstd, axes, eps, train, wshape, has_b):
+        ctx.save_for_backward(g, x, w)
+        ctx.cfg = (mean, invstd, axes, eps, train, wshape, has_b)
+        if _bn_layout(x, axes) and g.flags.c_contiguous:
+            return _bn_backward(xp, g, x, w, mean, invstd, train, has_b)
         xhat = (x - mean.astype(x.dtype)) * invstd.astype(x.dtype)
         wb = w.reshape(wshape) if w is not None else None
         gw = g * wb if wb is not None else g
@@ -91,8 +116,6 @@ class _NormBackward(Primitive):
                     if has_b and w is not None else
                     (g.sum(axis=paxes, dtype=np.float64).astype(x.dtype).reshape(-1)
                      if has_b else None))
-        ctx.save_for_backward(g, x, w)
-        ctx.cfg = (mean, invstd, axes, eps, train, wshape, has_b)
         return tuple(o if o is not None else xp.zeros(0, x.dtype) for o in outs)
 
     def backward(ctx, ggx, ggw, ggb):
@@ -116,6 +139,37 @@ class _NormBackward(Primitive):
         if has_b and ggb.numel():
             gg_g = gg_g + ggb.reshape(wshape)
         return (gg_g, res[1], res[2] if w is not None else None) + (None,) * 7
+
+
+def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
+    """Batch norm's gradients without materialising x-hat: with per-channel sums
+    s_g = sum(g), s_gx = sum(g x) (float64) and A = w * invstd,
+
+        sum(g * xhat) = invstd (s_gx - mean s_g)
+        dx = A g - K x + (K mean - A s_g / n),   K = A invstd sum(g * xhat) / n   (training)
+        dx = A g                                                                  (eval)
+    """
+    c = x.shape[1]
+    n = x.size // c
+    bshape = (1, c) + (1,) * (x.ndim - 2)
+    mean1, inv1 = mean.reshape(-1), invstd.reshape(-1)
+    s_g = _csum(g)
+    gx_ = g * x
+    s_gx = _csum(gx_)
+    del gx_
+    sum_gxhat = inv1 * (s_gx - mean1 * s_g)
+    a = inv1 * (w.astype(np.float64) if w is not None else 1.0)
+    dx = g * a.astype(x.dtype).reshape(bshape)
+    if train:
+        k = a * inv1 * sum_gxhat / n
+        kx = x * k.astype(x.dtype).reshape(bshape)
+        dx -= kx
+        del kx
+        dx += (k * mean1 - a * s_g / n).astype(x.dtype).reshape(bshape)
+    dt = x.dtype
+    gw = sum_gxhat.astype(dt) if w is not None else xp.zeros(0, dt)
+    gb = s_g.astype(dt) if has_b else xp.zeros(0, dt)
+    return dx, gw, gb
 
 
 def _composite(x, w, b, axes, eps, train, wshape, mean, invstd):

@@ -625,7 +625,25 @@ class _Relu(Primitive):
 
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return where(y <= 0, 0.0, g)
+        return _ReluGrad.apply(g, y)
+
+
+class _ReluGrad(Primitive):
+    """``g`` where ``y > 0``, else 0 (PyTorch's threshold_backward): one masked multiply,
+    redone with ``where`` only when a non-finite gradient met the mask (inf * 0 is NaN)."""
+    _name = 'ThresholdBackwardBackward0'
+
+    def forward(ctx, xp, g, y):
+        ctx.save_for_backward(y)
+        m = y > 0
+        r = xp.multiply(g, m, dtype=g.dtype)
+        if not xp.isfinite(xp.add.reduce(r, axis=None)):
+            r = xp.where(m, g, g.dtype.type(0))
+        return r
+
+    def backward(ctx, gg):
+        y, = ctx.saved_tensors
+        return _ReluGrad.apply(gg, y), None
 
 
 relu.prim = _Relu
