@@ -9,6 +9,7 @@ from ..ops.pool import *  # noqa: F401,F403
 from ..ops.norm import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
 from ..ops.nn import *  # noqa: F401,F403
+from ..ops.sampling import *  # noqa: F401,F403
 from ..ops.attention import *  # noqa: F401,F403
 
 
