@@ -267,3 +267,22 @@ def test_every_tutorial_program_is_exercised_here():
     for name in sorted(os.listdir(TUT)):
         if name.endswith('.py'):
             assert name in src or name == 's6_mnist_cnn.py', f'{name} has no test'
+
+
+@pytest.mark.slow
+def test_demo_reaches_97_percent_and_writes_its_files(tmp_path):
+    """The README's main job: ``python -m ember.demo`` on the bundled digits."""
+    import time
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, '-m', 'ember.demo', '--out-dir', str(tmp_path)],
+                       capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
+    elapsed = time.perf_counter() - t0
+    assert r.returncode == 0, r.stderr
+    acc = float(r.stdout.split('test accuracy   ')[1].split('%')[0])
+    assert acc >= 97.0, r.stdout
+    assert 'loss' in r.stderr and '#' in r.stderr          # the progress bar
+    png = (tmp_path / 'mnist_cnn.png').read_bytes()
+    assert png[:8] == b'\x89PNG\r\n\x1a\n'
+    sd = ember.load(tmp_path / 'mnist_cnn.pth')
+    assert list(sd)[:2] == ['conv1.weight', 'conv1.bias']
+    print(f'demo: {acc:.2f}% in {elapsed:.0f}s')
