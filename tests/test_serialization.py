@@ -565,3 +565,32 @@ def test_safetensors_roundtrip(tmp_path):
         stt.save_file({'w': torch.arange(3.)}, str(tmp_path / 'torch.safetensors'))
         _same(load_file(tmp_path / 'torch.safetensors')['w'], np.arange(3, dtype=np.float32))
     assert st is not None
+
+
+def test_writer_killed_mid_write_leaves_old_checkpoint_intact(tmp_path):
+    """A process SIGKILLed while ember.save writes a big checkpoint: the previous file at the
+    path is byte-for-byte intact (the new one was going to a temp file beside it)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    path = tmp_path / 'model.pth'
+    ember.save({'w': ember.arange(10)}, path)
+    before = path.read_bytes()
+    code = ('import ember, sys\n'
+            'big = {f"w{i}": ember.zeros(8_000_000) for i in range(40)}\n'   # ~1.3 GB
+            'print("start", flush=True)\n'
+            f'ember.save(big, {str(path)!r})\n')
+    p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == 'start'
+    deadline = time.time() + 60
+    while time.time() < deadline:      # kill once the temp file has started to grow
+        tmps = [f for f in tmp_path.iterdir() if f.name != 'model.pth']
+        if tmps and tmps[0].stat().st_size > 1_000_000:
+            break
+        time.sleep(0.01)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    assert p.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    assert _np(ember.load(path)['w']).tolist() == list(range(10))
