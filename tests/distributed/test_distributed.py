@@ -278,3 +278,11 @@ def test_data_parallel_pass_through():
     dp2 = nn.DataParallel(nn.Linear(3, 2))
     dp2.load_state_dict(sd)
     np.testing.assert_array_equal(dp2.module.weight.detach().numpy(), m.weight.detach().numpy())
+
+
+@pytest.mark.distributed
+@needs_mpi
+def test_ddp_tutorial_cnn_20_steps_matches_combined_batch():
+    p = launch('_worker_ddp_cnn.py', timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert ok_ranks(p, 'DDPCNN') == [0, 1], p.stdout + p.stderr
