@@ -286,3 +286,27 @@ def test_ddp_tutorial_cnn_20_steps_matches_combined_batch():
     p = launch('_worker_ddp_cnn.py', timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     assert ok_ranks(p, 'DDPCNN') == [0, 1], p.stdout + p.stderr
+
+
+@needs_mpi
+def test_nccl_world_size_one_cuda():
+    """On a GPU machine (tools/gpu_check.sh runs the tests matching 'cuda'): a world of one
+    rank on NCCL still builds a real communicator; collectives and a DDP step run on it."""
+    from ember.backend import cuda
+    if not (cuda.is_available() and dist.is_nccl_available()):
+        pytest.skip('needs CUDA and NCCL (CuPy with a GPU)')
+    import ember
+    dist.init_process_group('nccl')
+    try:
+        t = ember.arange(6, dtype=ember.float32, device='cuda')
+        dist.all_reduce(t)
+        np.testing.assert_array_equal(t.cpu().numpy(), np.arange(6, dtype=np.float32))
+        out = [ember.zeros(6, device='cuda')]
+        dist.all_gather(out, t)
+        np.testing.assert_array_equal(out[0].cpu().numpy(), np.arange(6, dtype=np.float32))
+        from ember.nn.parallel import DistributedDataParallel as DDP
+        m = DDP(ember.nn.Linear(4, 2).cuda())
+        m(ember.randn(3, 4, device='cuda')).sum().backward()
+        assert m.module.weight.grad is not None and m.module.weight.grad.is_cuda
+    finally:
+        dist.destroy_process_group()
