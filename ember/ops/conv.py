@@ -9,6 +9,7 @@ one clipped strided add per kernel position. Three primitives close under differ
 """
 import builtins
 import math
+import os
 
 import numpy as np
 
@@ -18,6 +19,50 @@ from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
            'conv_transpose3d', 'unfold', 'fold']
+
+
+_EXEC = [None, None, 0]          # executor, owning pid, thread count
+
+
+def _nthreads():
+    """Threads for the memory-bound passes: ``EMBER_NUM_THREADS`` (default 1).
+
+    Measured here: right after a GEMM, OpenBLAS's idle workers spin for ~0.1 s on the other
+    cores, so a copy split over two Python threads ran 2x *slower* than on one (col2im of
+    128x32x16x16: 4.7 ms split and alone, 9.3 ms split right after a GEMM, ~9 ms serial). In a
+    training step a GEMM is never far, hence the default; it pays where OpenBLAS's threads
+    sleep (``OPENBLAS_THREAD_TIMEOUT`` small, set before NumPy loads) or use one thread.
+    """
+    if not _EXEC[2]:
+        try:
+            n = builtins.int(os.environ.get('EMBER_NUM_THREADS', '1'))
+        except ValueError:
+            n = 1
+        _EXEC[2] = builtins.max(1, builtins.min(n, 8))
+    return _EXEC[2]
+
+
+def _split(xp, n, fn, work):
+    """Run ``fn(slice)`` over chunks of ``range(n)``, one per CPU thread, and return the list of
+    results. NumPy releases the GIL in copies and ufunc loops, so the large memory-bound passes
+    around the GEMMs (im2col, col2im, layout copies, pooling, batch-norm passes) use every core
+    as OpenBLAS does. Runs inline for small ``work`` (elements), one thread, or non-NumPy xp."""
+    t = _nthreads()
+    if t < 2 or n < 2 or work < (1 << 19) or xp is not np:
+        return [fn(slice(0, n))]
+    k = builtins.min(t, n)
+    ex = _EXEC[0]
+    if ex is None or _EXEC[1] != os.getpid():        # fresh pool after a fork
+        from concurrent.futures import ThreadPoolExecutor
+        ex = _EXEC[0] = ThreadPoolExecutor(t - 1, thread_name_prefix='ember-cpu')
+        _EXEC[1] = os.getpid()
+    b = [n * i // k for i in range(k + 1)]
+    futs = [ex.submit(fn, slice(b[i], b[i + 1])) for i in range(1, k)]
+    try:
+        first = fn(slice(b[0], b[1]))
+    finally:
+        rest = [f.result() for f in futs]
+    return [first] + rest
 
 
 def _tuple(v, n, name='value'):
@@ -64,8 +109,11 @@ def _im2col(xp, x, K, stride, padding, dilation):
         all(sl.start == 0 and sl.stop == o for sl, o in zip(src, O)) for _, _, src, _ in plans)
     cols = (xp.empty if covered else xp.zeros)((C,) + tuple(K) + (N,) + O, x.dtype)
     xt = x.swapaxes(0, 1)                                               # (C, N, *S) view
-    for kidx, dst, src, _ in plans:
-        cols[(slice(None),) + kidx + (slice(None),) + src] = xt[(slice(None), slice(None)) + dst]
+
+    def run(c):
+        for kidx, dst, src, _ in plans:
+            cols[(c,) + kidx + (slice(None),) + src] = xt[(c, slice(None)) + dst]
+    _split(xp, C, run, cols.size)
     return cols.reshape(C * math.prod(K), N * math.prod(O)), O
 
 
@@ -98,31 +146,43 @@ def _im2col_batched(xp, x, K, stride, padding, dilation):
     return w.transpose(perm).reshape(N, C * math.prod(K), math.prod(O)), O
 
 
-def _col2im(xp, c, shape, K, O, stride, padding, dilation):
-    """Adjoint of im2col: scatter-add ``c`` (*K, A, B, *O) into a new (A, B, *S) array.
+def _col2im(xp, c, shape, K, O, stride, padding, dilation, out=None):
+    """Adjoint of im2col: scatter-add ``c`` (*K, A, B, *O) into ``out`` (A, B, *S), a new
+    array unless given (it may be a strided view, e.g. of an (B, A, *S) result).
 
     One strided add per kernel position, clipped to the unpadded input (no padded buffer and
     no crop copy); a kernel position that covers the whole input initialises the output.
+    Chunks of axis A run on the CPU threads.
     """
     plans = _plans(K, shape[2:], O, stride, padding, dilation)
     init = next((pl for pl in plans if pl[3]), None)
-    if init is not None:
+    if out is None:
         out = xp.empty(tuple(shape), c.dtype)
-        out[...] = c[init[0]][(slice(None), slice(None)) + init[2]]
-    else:
-        out = xp.zeros(tuple(shape), c.dtype)
-    for pl in plans:
-        if pl is init:
-            continue
-        kidx, dst, src, _ = pl
-        out[(slice(None), slice(None)) + dst] += c[kidx][(slice(None), slice(None)) + src]
+
+    def run(a):
+        if init is not None:
+            out[a] = c[init[0]][(a, slice(None)) + init[2]]
+        else:
+            out[a] = 0
+        for pl in plans:
+            if pl is init:
+                continue
+            kidx, dst, src, _ = pl
+            out[(a, slice(None)) + dst] += c[kidx][(a, slice(None)) + src]
+    _split(xp, shape[0], run, c.size)
     return out
 
 
-def _gT(g):
-    """(N, O, *O') gradient -> (O, N*P) (one transposing copy)."""
+def _gT(xp, g):
+    """(N, O, *O') gradient -> (O, N*P) (one transposing copy, chunks of O on the threads)."""
     N, C = g.shape[:2]
-    return g.reshape(N, C, -1).transpose(1, 0, 2).reshape(C, -1)
+    g3 = g.reshape(N, C, -1)
+    out = xp.empty((C, N, g3.shape[2]), g.dtype)
+
+    def run(c):
+        out[c] = g3[:, c].swapaxes(0, 1)
+    _split(xp, C, run, out.size)
+    return out.reshape(C, -1)
 
 
 def _cols_to_image(xp, dcols, xshape, K, OS, stride, padding, dilation):
@@ -131,8 +191,10 @@ def _cols_to_image(xp, dcols, xshape, K, OS, stride, padding, dilation):
     nd = len(K)
     c = dcols.reshape((C,) + tuple(K) + (N,) + tuple(OS))
     c = c.transpose(tuple(range(1, 1 + nd)) + (0, nd + 1) + tuple(range(nd + 2, 2 * nd + 2)))
-    out = _col2im(xp, c, (C, N) + tuple(xshape[2:]), K, OS, stride, padding, dilation)
-    return xp.ascontiguousarray(out.swapaxes(0, 1))
+    res = xp.empty(tuple(xshape), dcols.dtype)
+    _col2im(xp, c, (C, N) + tuple(xshape[2:]), K, OS, stride, padding, dilation,
+            out=res.swapaxes(0, 1))
+    return res
 
 
 class Conv(Primitive):
@@ -151,10 +213,15 @@ class Conv(Primitive):
         N = x.shape[0]
         res = xp.empty((N, Oc) + tuple(OS), out.dtype)
         src = out.reshape(Oc, N, -1).swapaxes(0, 1)
-        if b is not None:
-            xp.add(src, b.reshape(1, -1, 1), out=res.reshape(N, Oc, -1))
-        else:
-            res.reshape(N, Oc, -1)[...] = src
+        r3 = res.reshape(N, Oc, -1)
+        b3 = b.reshape(1, -1, 1) if b is not None else None
+
+        def run(n):
+            if b3 is not None:
+                xp.add(src[n], b3, out=r3[n])
+            else:
+                r3[n] = src[n]
+        _split(xp, N, run, res.size)
         ctx.save_for_backward(x, w)
         ctx.cfg = (stride, padding, dilation, groups)
         ctx.cols = cols
@@ -183,7 +250,7 @@ class ConvData(Primitive):
     def forward(ctx, xp, g, w, xshape, stride, padding, dilation, groups):
         K = w.shape[2:]
         Oc = g.shape[1]
-        gT = _gT(g)                                                     # (O, N*P)
+        gT = _gT(xp, g)                                                     # (O, N*P)
         if groups == 1:
             dcols = xp.matmul(w.reshape(Oc, -1).T, gT)                  # (CK, N*P)
         else:
@@ -212,7 +279,7 @@ class ConvWeight(Primitive):
         K = wshape[2:]
         if cols is None:
             cols, _ = _im2col(xp, x, K, stride, padding, dilation)
-        gT = _gT(g)
+        gT = _gT(xp, g)
         if groups == 1:
             dw = xp.matmul(gT, cols.T)
         else:

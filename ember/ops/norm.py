@@ -29,9 +29,16 @@ def _bn_layout(x, axes):
 
 
 def _csum(a):
-    """Per-channel float64 sums of a C-contiguous (N, C, ...) array: shape (C,)."""
+    """Per-channel float64 sums of a C-contiguous (N, C, ...) array: shape (C,).
+
+    Each (n, c) row is summed in its own dtype first: NumPy sums a contiguous axis pairwise
+    (error ~log2(L) ulp, not L ulp), and without a cast buffer that pass is ~3.5x faster than
+    ``sum(dtype=float64)``; the N row sums are then added in float64."""
     n, c = a.shape[:2]
-    return a.reshape(n, c, -1).sum(axis=2, dtype=np.float64).sum(axis=0)
+    a3 = a.reshape(n, c, -1)
+    if a3.dtype == np.float32 and a3.shape[2] >= 16:
+        return a3.sum(axis=2).sum(axis=0, dtype=np.float64)
+    return a3.sum(axis=2, dtype=np.float64).sum(axis=0)
 
 
 class _Norm(Primitive):
@@ -143,9 +150,9 @@ class _NormBackward(Primitive):
 
 def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
     """Batch norm's gradients without materialising x-hat: with per-channel sums
-    s_g = sum(g), s_gx = sum(g x) (float64) and A = w * invstd,
+    s_g = sum(g), s_gd = sum(g (x - mean)) (float64 totals) and A = w * invstd,
 
-        sum(g * xhat) = invstd (s_gx - mean s_g)
+        sum(g * xhat) = invstd s_gd
         dx = A g - K x + (K mean - A s_g / n),   K = A invstd sum(g * xhat) / n   (training)
         dx = A g                                                                  (eval)
     """
@@ -154,10 +161,11 @@ def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
     bshape = (1, c) + (1,) * (x.ndim - 2)
     mean1, inv1 = mean.reshape(-1), invstd.reshape(-1)
     s_g = _csum(g)
-    gx_ = g * x
-    s_gx = _csum(gx_)
-    del gx_
-    sum_gxhat = inv1 * (s_gx - mean1 * s_g)
+    m32 = mean1.astype(x.dtype)
+    d = x - m32.reshape(bshape)                 # centred: no cancellation in sum(g (x - mean))
+    d *= g
+    sum_gxhat = inv1 * (_csum(d) + (m32 - mean1) * s_g)
+    del d
     a = inv1 * (w.astype(np.float64) if w is not None else 1.0)
     dx = g * a.astype(x.dtype).reshape(bshape)
     if train:

@@ -238,6 +238,12 @@ class MaxPoolFast(Primitive):
     def forward(ctx, xp, x, nd, K):
         S = x.shape[x.ndim - nd:]
         O = tuple(s // k for s, k in zip(S, K))
+        ctx.cfg = (nd, K)
+        if K == (2, 2) and x.dtype.kind == 'f' and not isinstance(ctx, _StandIn):
+            out, code = _pool2x2_code(xp, x, O)
+            ctx.save_for_backward(x, out)
+            ctx.code = code
+            return out
         out = None
         for k, sl in _kslices(nd, K, K, (1,) * nd, O):
             s = x[sl]
@@ -250,21 +256,65 @@ class MaxPoolFast(Primitive):
         if out is None:
             out = first.copy()
         ctx.save_for_backward(x, out)
-        ctx.cfg = (nd, K)
+        ctx.code = None
         return out
 
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        return MaxPoolFastGrad.apply(g, x, out, *ctx.cfg), None, None
+        code, ctx.code = ctx.code, None
+        return MaxPoolFastGrad.apply(g, x, out, *ctx.cfg, code=code), None, None
+
+
+def _pool2x2_code(xp, x, O):
+    """2x2/stride-2 max pooling of (..., H, W) -> (out, code), ``code`` = (rsel, csel) bools
+    locating each window's first maximum in row-major order (PyTorch's tie rule), or None
+    when the output holds a NaN. Rows first (their slices keep a contiguous inner axis):
+    ``m = max(row0, row1)`` with ``rsel = row1 > row0`` per column, then ``csel = m1 > m0``,
+    corrected on ties ``m0 == m1`` to column 1 when only column 1's maximum sits in row 0.
+    """
+    Ho, Wo = O
+    xs = x[..., :2 * Ho, :2 * Wo]
+    r0, r1 = xs[..., 0::2, :], xs[..., 1::2, :]
+    m = xp.maximum(r0, r1)                          # (..., Ho, 2 Wo)
+    rsel = xp.greater(r1, r0)
+    m0, m1 = m[..., 0::2], m[..., 1::2]
+    out = xp.maximum(m0, m1)
+    if xp.isnan(out).any():
+        return out, None
+    csel = xp.greater(m1, m0)
+    tie = xp.equal(m1, m0)
+    tie &= xp.greater(rsel[..., 0::2], rsel[..., 1::2])   # row 1 in column 0, row 0 in column 1
+    csel |= tie
+    return out, (rsel, csel)
+
+
+def _pool2x2_grad(xp, g, x, code):
+    """Route ``g`` (..., Ho, Wo) through ``_pool2x2_code``'s choices into x's shape: columns
+    into an (..., Ho, 2 Wo) buffer, then rows into the result (two products each)."""
+    rsel, csel = code
+    Ho, Wo = g.shape[-2:]
+    gx = xp.empty_like(x, dtype=g.dtype)           # the input's memory layout
+    if x.shape[-2] != 2 * Ho:
+        gx[..., 2 * Ho:, :] = 0
+    if x.shape[-1] != 2 * Wo:
+        gx[..., :, 2 * Wo:] = 0
+    gm = xp.empty_like(rsel, dtype=g.dtype)
+    xp.multiply(g, csel, out=gm[..., 1::2])
+    xp.multiply(g, xp.logical_not(csel), out=gm[..., 0::2])
+    xp.multiply(gm, rsel, out=gx[..., 1:2 * Ho:2, :2 * Wo])
+    xp.multiply(gm, xp.logical_not(rsel), out=gx[..., 0:2 * Ho:2, :2 * Wo])
+    return gx
 
 
 class MaxPoolFastGrad(Primitive):
     """Gradient of ``MaxPoolFast``: ``g`` routed to each window's first maximum."""
     _name = 'MaxPool2DWithIndicesBackwardBackward0'
 
-    def forward(ctx, xp, g, x, out, nd, K):
+    def forward(ctx, xp, g, x, out, nd, K, code=None):
         ctx.save_for_backward(x, out)
         ctx.cfg = (nd, K)
+        if code is not None:
+            return _pool2x2_grad(xp, g, x, code)
         if out.dtype.kind in 'fV' and xp.isnan(out).any():
             _, idx = _max_scan(xp, x, nd, K, K, (0,) * nd, (1,) * nd, False, True)
             return IndexScatter.forward(IndexScatter._noctx, xp, g, idx, x.shape[x.ndim - nd:],
