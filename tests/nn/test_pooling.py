@@ -420,3 +420,18 @@ def test_module_reprs_and_unpool_module(device):
         y, i = p(lib.tensor(x))
         res.append(u(y, i, output_size=(2, 3, 6, 8)))
     assert_same(res[0], res[1])
+
+
+@needs_torch
+@pytest.mark.parametrize('shape', [(2, 3, 8, 8), (1, 2, 7, 9), (3, 1, 4, 6)])
+def test_max_pool_2x2_ties_route_to_first_max_like_torch(shape, device):
+    """The 2x2/stride-2 fast path records the first maximum in row-major order (PyTorch's
+    rule) in forward; with many ties the input gradient must equal torch's."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, shape).astype(np.float32)     # small ints: ties everywhere
+    g = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2)).astype(np.float32)
+    e = ember.tensor(x, device=device, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    ember.nn.functional.max_pool2d(e, 2).backward(ember.tensor(g, device=device))
+    torch.nn.functional.max_pool2d(t, 2).backward(torch.tensor(g))
+    np.testing.assert_array_equal(e.grad.cpu().numpy(), t.grad.numpy())
