@@ -129,6 +129,9 @@ class QTensor(Tensor):
             return _wrap((d.astype(xp.float32) - xp.float32(self._zp)) * xp.float32(self._scale))
         shape = [1] * d.ndim
         shape[self._axis] = -1
+        if self._qscheme is per_channel_affine_float_qparams:
+            return _wrap((d.astype(xp.float32) - self._zp._data.reshape(shape)) *
+                         self._scale._data.reshape(shape))
         s = self._scale._data.astype(xp.float64).reshape(shape)   # double scales, as torch
         z = self._zp._data.astype(xp.float64).reshape(shape)
         return _wrap(((d.astype(xp.float64) - z) * s).astype(xp.float32))
@@ -313,6 +316,14 @@ def quantize_per_channel(input, scales, zero_points, axis, dtype):
     xp = _xp(x)
     shape = [1] * x.ndim
     shape[axis] = n
+    if zero_points.is_floating_point():
+        # float zero points: per_channel_affine_float_qparams (embedding weights)
+        s = scales.detach()._data.astype(xp.float32)
+        z = zero_points.detach()._data.astype(xp.float32)
+        inv = xp.where(s == 0, xp.float32(1), xp.float32(1.0) / s).astype(xp.float32)
+        q = _quantize_array(xp, x.astype(xp.float32, copy=False), inv.reshape(shape),
+                            z.reshape(shape), dtype, fused=False)
+        return _make_q(q, dtype, per_channel_affine_float_qparams, _wrap(s), _wrap(z), axis)
     s = scales.detach()._data.astype(xp.float64)
     z = zero_points.detach()._data.astype(xp.int64)
     inv = (xp.float32(1.0) / s.astype(xp.float32)).reshape(shape)

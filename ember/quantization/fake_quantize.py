@@ -1,5 +1,7 @@
 """FakeQuantize modules (``torch.ao.quantization.fake_quantize``): observe, then simulate
 quantization in float with a straight-through gradient, for quantization-aware training."""
+import numpy as np
+
 from .. import _quantized as Q
 from ..nn.module import Module
 from .observer import (MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver,
@@ -101,12 +103,118 @@ class FakeQuantize(FakeQuantizeBase):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
+def _choose_qparams_fbgemm(mn, mx, qmin, qmax, preserve_sparsity):
+    """ATen's ``quant_utils::ChooseQuantizationParams`` vectorised over channels (float32
+    ``mn``/``mx`` arrays): returns (float32 scales, int32 zero points)."""
+    mn = np.asarray(mn, np.float32).copy()
+    mx = np.asarray(mx, np.float32).copy()
+    if np.any(mn > mx):
+        raise RuntimeError('In ChooseQuantizationParams, min should be less than or equal to '
+                           'max')
+    sym = (mn < 0) & (mx > 0) & preserve_sparsity
+    if sym.any():
+        sqmin = -((qmax - qmin) // 2 + 1)
+        sqmax = (qmax - qmin) // 2
+        ms = np.maximum(np.abs(mn.astype(np.float64) / sqmin), np.abs(mx.astype(np.float64) / sqmax))
+        mn = np.where(sym, (ms * sqmin).astype(np.float32), mn)
+        mx = np.where(sym, (ms * sqmax).astype(np.float32), mx)
+    mn = np.minimum(mn, np.float32(0))
+    mx = np.maximum(mx, np.float32(0))
+    scale = (mx.astype(np.float64) - mn) / (qmax - qmin)
+    with np.errstate(divide='ignore', over='ignore'):
+        bad = (scale.astype(np.float32) == 0) | np.isinf(np.float32(1) / scale.astype(np.float32))
+    scale = np.where(bad, 0.1, scale)
+    small = scale < float(np.float32(6.1e-5))
+    if small.any():
+        thr = np.float32(6.1e-5)
+        org = scale.astype(np.float32)
+        amp = (thr / np.where(org == 0, 1, org)).astype(np.float32)
+        mx = np.where(small & (mn == 0), thr * np.float32(qmax - qmin), mx)
+        mn_new = np.where(small & (mx == 0), -thr * np.float32(qmax - qmin), mn)
+        both = small & (mn != 0) & (mx != 0)
+        mn = np.where(both, mn * amp, mn_new).astype(np.float32)
+        mx = np.where(both, mx * amp, mx).astype(np.float32)
+        scale = np.where(small, float(thr), scale)
+    s32 = scale.astype(np.float32).astype(np.float64)
+    zmin = qmin - mn / s32
+    zmax = qmax - mx / s32
+    emin = abs(qmin) - np.abs(mn / s32)
+    emax = abs(qmax) - np.abs(mx / s32)
+    z0 = np.where(emin < emax, zmin, zmax)
+    z0 = np.where((mn < 0) & (mx > 0) & preserve_sparsity, (qmin + qmax) / 2, z0)
+    zp = np.where(z0 < qmin, qmin, np.where(z0 > qmax, qmax, np.rint(z0)))
+    return scale.astype(np.float32), zp.astype(np.int32)
+
+
 class FusedMovingAvgObsFakeQuantize(FakeQuantize):
-    """FakeQuantize with a moving-average observer (PyTorch fuses the two in one kernel)."""
+    """Moving-average min/max observation and fake quantization in one step, as PyTorch's
+    ``fused_moving_avg_obs_fake_quant`` kernel: the qparams used in forward come from ATen's
+    ``ChooseQuantizationParams`` (symmetric schemes preserve sparsity) on the running min/max,
+    while ``calculate_qparams`` (used by convert) asks the observer."""
 
     def __init__(self, observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255,
                  **observer_kwargs):
         super().__init__(observer, quant_min, quant_max, **observer_kwargs)
+        if not isinstance(self.activation_post_process,
+                          (MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver)):
+            raise AssertionError('Fused observer+fake_quant module only works with '
+                                 'MovingAverageMinMaxObserver')
+        E = _E()
+        self.register_buffer('fake_quant_enabled', E.tensor([1], dtype=E.int64))
+        self.register_buffer('observer_enabled', E.tensor([1], dtype=E.int64))
+        self.is_symmetric_quant = self.activation_post_process.qscheme in (
+            Q.per_tensor_symmetric, Q.per_channel_symmetric)
+
+    def calculate_qparams(self):
+        return self.activation_post_process.calculate_qparams()
+
+    def extra_repr(self):
+        return (f'fake_quant_enabled={self.fake_quant_enabled}, observer_enabled='
+                f'{self.observer_enabled}, scale={self.scale}, zero_point={self.zero_point}, '
+                f'dtype={self.dtype}, quant_min={self.activation_post_process.quant_min}, '
+                f'quant_max={self.activation_post_process.quant_max}, qscheme={self.qscheme}, '
+                f'reduce_range={self.activation_post_process.reduce_range}')
+
+    def forward(self, X):
+        E = _E()
+        obs = self.activation_post_process
+        qmin, qmax = obs.quant_min, obs.quant_max
+        if self.is_per_channel:
+            if self.ch_axis != 0:
+                raise RuntimeError('Per-channel FakeQuant in fused_moving_avg_obs_fake_quant is '
+                                   'only supported on axis == 0')
+            n = X.shape[0]
+            if obs.min_val.numel() == 0:
+                obs.min_val = E.full((n,), float('inf'))
+                obs.max_val = E.full((n,), float('-inf'))
+                self.scale = E.empty(n)
+                self.zero_point = E.zeros(n, dtype=E.int32)
+        if int(self.observer_enabled[0]) == 1 and X.numel():
+            d = X.detach()._data
+            if self.is_per_channel:
+                d2 = d.reshape(d.shape[0], -1)
+                cmn, cmx = d2.min(1), d2.max(1)
+            else:
+                cmn, cmx = d.min(), d.max()
+            rmn = obs.min_val._data
+            rmx = obs.max_val._data
+            c = np.float32(obs.averaging_constant)
+            nmn = np.where(np.isinf(rmn), cmn, rmn + c * (cmn - rmn)).astype(np.float32)
+            nmx = np.where(np.isinf(rmx), cmx, rmx + c * (cmx - rmx)).astype(np.float32)
+            obs.min_val._data[...] = nmn
+            obs.max_val._data[...] = nmx
+        if int(self.fake_quant_enabled[0]) != 1:
+            return X.clone()
+        s, z = _choose_qparams_fbgemm(obs.min_val._data, obs.max_val._data, qmin, qmax,
+                                      self.is_symmetric_quant)
+        if self.is_per_channel:
+            self.scale._data[...] = s
+            self.zero_point._data[...] = z
+            return fake_quant_per_channel(X, self.scale, self.zero_point, self.ch_axis, qmin,
+                                          qmax)
+        self.scale._data[...] = s.reshape(-1)[0]
+        self.zero_point._data[...] = z.reshape(-1)[0]
+        return fake_quant_per_tensor(X, self.scale, self.zero_point, qmin, qmax)
 
 
 default_fake_quant = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0,

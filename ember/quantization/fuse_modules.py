@@ -89,6 +89,7 @@ _FUSER = {
     (nn.Linear, nn.BatchNorm1d): fuse_linear_bn,
     (nn.Linear, nn.ReLU): _seq(nni.LinearReLU),
     (nn.BatchNorm2d, nn.ReLU): _seq(nni.BNReLU2d),
+    (nn.BatchNorm3d, nn.ReLU): _seq(nni.BNReLU3d),
 }
 
 

@@ -28,16 +28,33 @@ __all__ = ['propagate_qconfig_', 'prepare', 'convert', 'quantize', 'quantize_dyn
 DEFAULT_STATIC_QUANT_MODULE_MAPPINGS = {
     QuantStub: nnq.Quantize,
     DeQuantStub: nnq.DeQuantize,
-    nn.Linear: nnq.Linear,
+    nn.BatchNorm2d: nnq.BatchNorm2d,
+    nn.BatchNorm3d: nnq.BatchNorm3d,
+    nn.Dropout: nnq.Dropout,
     nn.Conv2d: nnq.Conv2d,
+    nn.ELU: nnq.ELU,
+    nn.Embedding: nnq.Embedding,
+    nn.EmbeddingBag: nnq.EmbeddingBag,
+    nn.GroupNorm: nnq.GroupNorm,
+    nn.Hardswish: nnq.Hardswish,
+    nn.InstanceNorm1d: nnq.InstanceNorm1d,
+    nn.InstanceNorm2d: nnq.InstanceNorm2d,
+    nn.InstanceNorm3d: nnq.InstanceNorm3d,
+    nn.LayerNorm: nnq.LayerNorm,
+    nn.LeakyReLU: nnq.LeakyReLU,
+    nn.Linear: nnq.Linear,
     nn.ReLU6: nnq.ReLU6,
     nnq.FloatFunctional: nnq.QFunctional,
+    nni.BNReLU2d: nniq.BNReLU2d,
+    nni.BNReLU3d: nniq.BNReLU3d,
     nni.ConvReLU2d: nniq.ConvReLU2d,
     nni.LinearReLU: nniq.LinearReLU,
     nnqat.Linear: nnq.Linear,
     nnqat.Conv2d: nnq.Conv2d,
     nnqat.LinearReLU: nniq.LinearReLU,
     nnqat.ConvReLU2d: nniq.ConvReLU2d,
+    nnqat.ConvBn2d: nnq.Conv2d,
+    nnqat.ConvBnReLU2d: nniq.ConvReLU2d,
 }
 # modules PyTorch runs natively on quantized tensors; ember swaps in subclasses that accept them
 _QUANTIZED_AWARE = {nn.ReLU: nnq.ReLU, nn.MaxPool2d: nnq.MaxPool2d}
@@ -45,13 +62,22 @@ _QUANTIZED_AWARE = {nn.ReLU: nnq.ReLU, nn.MaxPool2d: nnq.MaxPool2d}
 DEFAULT_QAT_MODULE_MAPPINGS = {
     nn.Conv2d: nnqat.Conv2d,
     nn.Linear: nnqat.Linear,
+    nni.ConvBn2d: nnqat.ConvBn2d,
+    nni.ConvBnReLU2d: nnqat.ConvBnReLU2d,
     nni.ConvReLU2d: nnqat.ConvReLU2d,
     nni.LinearReLU: nnqat.LinearReLU,
 }
 
 DEFAULT_DYNAMIC_QUANT_MODULE_MAPPINGS = {
+    nn.GRUCell: nnqd.GRUCell,
     nn.Linear: nnqd.Linear,
     nni.LinearReLU: nnqd.Linear,
+    nn.EmbeddingBag: nnq.EmbeddingBag,
+    nn.Embedding: nnq.Embedding,
+    nn.LSTM: nnqd.LSTM,
+    nn.GRU: nnqd.GRU,
+    nn.LSTMCell: nnqd.LSTMCell,
+    nn.RNNCell: nnqd.RNNCell,
 }
 _INCLUDE_QCONFIG_PROPAGATE_LIST = {nn.Sequential}
 
@@ -238,9 +264,19 @@ def quantize_dynamic(model, qconfig_spec=None, dtype=Q.qint8, mapping=None, inpl
     if qconfig_spec is None:
         if dtype is Q.qint8:
             qconfig_spec = {nn.Linear: default_dynamic_qconfig,
-                            nn.LSTM: default_dynamic_qconfig, nn.GRU: default_dynamic_qconfig}
+                            nn.LSTM: default_dynamic_qconfig, nn.GRU: default_dynamic_qconfig,
+                            nn.LSTMCell: default_dynamic_qconfig,
+                            nn.RNNCell: default_dynamic_qconfig,
+                            nn.GRUCell: default_dynamic_qconfig}
         elif dtype is ember.float16:
-            qconfig_spec = {nn.Linear: float16_dynamic_qconfig}
+            qconfig_spec = {nn.Linear: float16_dynamic_qconfig,
+                            nn.LSTM: float16_dynamic_qconfig, nn.GRU: float16_dynamic_qconfig,
+                            nn.LSTMCell: float16_dynamic_qconfig,
+                            nn.RNNCell: float16_dynamic_qconfig,
+                            nn.GRUCell: float16_dynamic_qconfig}
+        elif dtype is Q.quint8:
+            qconfig_spec = {nn.EmbeddingBag: float_qparams_weight_only_qconfig,
+                            nn.Embedding: float_qparams_weight_only_qconfig}
         else:
             raise ValueError(f"Don't know how to quantize with default settings for {dtype}. "
                              'Provide full qconfig please')

@@ -1,7 +1,7 @@
 """``torch.ao.nn.intrinsic``: fused module containers (conv+bn+relu, linear+relu...)."""
 from ....nn.modules import Sequential as _Seq
 
-__all__ = ['_FusedModule', 'ConvReLU2d', 'LinearReLU', 'ConvBn2d', 'ConvBnReLU2d', 'BNReLU2d',
+__all__ = ['_FusedModule', 'ConvReLU2d', 'LinearReLU', 'ConvBn2d', 'ConvBnReLU2d', 'BNReLU2d', 'BNReLU3d',
            'ConvReLU1d', 'ConvBn1d', 'ConvBnReLU1d']
 
 
@@ -26,5 +26,13 @@ ConvBn2d = _fused('ConvBn2d', 2, 'Conv2d followed by BatchNorm2d.')
 ConvBnReLU1d = _fused('ConvBnReLU1d', 3, 'Conv1d, BatchNorm1d, ReLU.')
 ConvBnReLU2d = _fused('ConvBnReLU2d', 3, 'Conv2d, BatchNorm2d, ReLU.')
 BNReLU2d = _fused('BNReLU2d', 2, 'BatchNorm2d followed by ReLU.')
+BNReLU3d = _fused('BNReLU3d', 2, 'BatchNorm3d followed by ReLU.')
 
 from . import quantized  # noqa: E402,F401
+
+
+def __getattr__(name):
+    if name == 'qat':     # imported lazily: it builds on ember.quantization
+        import importlib
+        return importlib.import_module(__name__ + '.qat')
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

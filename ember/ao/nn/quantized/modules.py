@@ -335,14 +335,17 @@ class Conv2d(Module):
         """Quantize a float (observed, possibly fused conv+relu / QAT) Conv2d."""
         from ..intrinsic import _FusedModule
         if hasattr(mod, 'weight_fake_quant'):
-            if hasattr(mod, 'bn'):     # QAT conv+bn: fold first
+            if hasattr(mod, 'bn'):     # QAT conv+bn: fold the BatchNorm into weight and bias
                 mod.weight, mod.bias = _fold_bn_params(mod)
+            if not hasattr(mod, 'activation_post_process'):
+                raise AssertionError('Input QAT module must have observer attached')
             wpp = mod.weight_fake_quant
+            act = mod.activation_post_process
         else:
             wpp = mod.qconfig.weight()
-        act = mod.activation_post_process
-        if isinstance(mod, _FusedModule):
-            mod = mod[0]
+            act = mod.activation_post_process
+            if isinstance(mod, _FusedModule):
+                mod = mod[0]
         wpp(mod.weight)
         qweight = _quantize_weight(mod.weight.float(), wpp)
         q = cls(mod.in_channels, mod.out_channels, mod.kernel_size, mod.stride, mod.padding,
