@@ -767,11 +767,15 @@ class Module:
     def _get_name(self):
         return type(self).__name__
 
+    def _repr_children(self):
+        """The (name, submodule) pairs ``repr`` lists."""
+        return self._modules.items()
+
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split('\n') if extra else []
         child_lines = []
-        for key, m in self._modules.items():
+        for key, m in self._repr_children():
             child_lines.append('(' + key + '): ' + _addindent(repr(m), 2))
         lines = extra_lines + child_lines
         s = self._get_name() + '('

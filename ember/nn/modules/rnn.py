@@ -123,6 +123,10 @@ class RNNBase(Module):
             raise ValueError(f'RNN input dtype ({input.dtype}) does not match weight dtype '
                              f'({w0.dtype}). Convert input: input.to({w0.dtype}), or convert '
                              f'model: model.to({input.dtype})')
+        self._check_input_shape(input, batch_sizes)
+
+    def _check_input_shape(self, input, batch_sizes):
+        """The rank and feature-size checks (shared with the quantized RNNs)."""
         expected_input_dim = 2 if batch_sizes is not None else 3
         if input.dim() != expected_input_dim:
             raise RuntimeError(f'input must have {expected_input_dim} dimensions, got '

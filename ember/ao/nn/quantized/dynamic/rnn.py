@@ -16,6 +16,7 @@ from ..... import _quantized as Q
 from ....._tensor import Tensor, _wrap
 from .....nn.module import Module
 from .....nn.modules.container import ModuleList
+from .....nn.modules.rnn import RNNBase as _FloatRNNBase
 from .....nn.utils.rnn import PackedSequence
 from .modules import choose_qparams_fbgemm
 
@@ -324,65 +325,19 @@ class RNNBase(Module):
     def _get_name(self):
         return 'DynamicQuantizedRNN'
 
-    def extra_repr(self):
-        s = '{input_size}, {hidden_size}'
-        if self.num_layers != 1:
-            s += ', num_layers={num_layers}'
-        if self.bias is not True:
-            s += ', bias={bias}'
-        if self.batch_first is not False:
-            s += ', batch_first={batch_first}'
-        if self.dropout != 0:
-            s += ', dropout={dropout}'
-        if self.bidirectional is not False:
-            s += ', bidirectional={bidirectional}'
-        return s.format(**self.__dict__)
+    # the float RNNs' argument checks and repr serve here too (proj_size is always 0)
+    proj_size = 0
+    extra_repr = _FloatRNNBase.extra_repr
+    check_input = _FloatRNNBase._check_input_shape
+    get_expected_hidden_size = _FloatRNNBase.get_expected_hidden_size
+    check_hidden_size = _FloatRNNBase.check_hidden_size
+    check_forward_args = _FloatRNNBase.check_forward_args
+    permute_hidden = _FloatRNNBase.permute_hidden
 
-    def __repr__(self):
-        from .....nn.module import _addindent
-        extra = self.extra_repr()
-        extra_lines = extra.split('\n') if extra else []
-        child_lines = ['(' + k + '): ' + _addindent(repr(m), 2) for k, m in self._modules.items()
-                       if not isinstance(m, (PackedParameter, ModuleList))]
-        lines = extra_lines + child_lines
-        s = self._get_name() + '('
-        if lines:
-            if len(extra_lines) == 1 and not child_lines:
-                s += extra_lines[0]
-            else:
-                s += '\n  ' + '\n  '.join(lines) + '\n'
-        return s + ')'
-
-    def check_input(self, input, batch_sizes):
-        expected_input_dim = 2 if batch_sizes is not None else 3
-        if input.dim() != expected_input_dim:
-            raise RuntimeError(f'input must have {expected_input_dim} dimensions, got '
-                               f'{input.dim()}')
-        if self.input_size != input.size(-1):
-            raise RuntimeError('input.size(-1) must be equal to input_size. Expected '
-                               f'{self.input_size}, got {input.size(-1)}')
-
-    def get_expected_hidden_size(self, input, batch_sizes):
-        if batch_sizes is not None:
-            mini_batch = int(batch_sizes[0])
-        else:
-            mini_batch = input.size(0) if self.batch_first else input.size(1)
-        D = 2 if self.bidirectional else 1
-        return (self.num_layers * D, mini_batch, self.hidden_size)
-
-    def check_hidden_size(self, hx, expected_hidden_size, msg='Expected hidden size {}, got {}'):
-        if tuple(hx.size()) != tuple(expected_hidden_size):
-            raise RuntimeError(msg.format(expected_hidden_size, list(hx.size())))
-
-    def check_forward_args(self, input, hidden, batch_sizes):
-        self.check_input(input, batch_sizes)
-        self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes),
-                               msg='Expected hidden size {}, got {}')
-
-    def permute_hidden(self, hx, permutation):
-        if permutation is None:
-            return hx
-        return hx.index_select(1, permutation)
+    def _repr_children(self):
+        # the packed weights are state, not submodules worth printing (as PyTorch shows them)
+        return [(k, m) for k, m in self._modules.items()
+                if not isinstance(m, (PackedParameter, ModuleList))]
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs, assign=False):
