@@ -345,36 +345,31 @@ class RandomCrop(Module):
         return f'{self.__class__.__name__}(size={self.size}, padding={self.padding})'
 
 
-class RandomHorizontalFlip(Module):
+class _RandomFlip(Module):
+    """Apply ``_flip`` with probability ``p``."""
+    _flip = None
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, img):
+        if _rand1() < self.p:
+            return type(self)._flip(img)
+        return img
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(p={self.p})'
+
+
+class RandomHorizontalFlip(_RandomFlip):
     """Mirror the image left-right with probability ``p``."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        if _rand1() < self.p:
-            return F.hflip(img)
-        return img
-
-    def __repr__(self):
-        return f'{self.__class__.__name__}(p={self.p})'
+    _flip = staticmethod(F.hflip)
 
 
-class RandomVerticalFlip(Module):
+class RandomVerticalFlip(_RandomFlip):
     """Flip the image top-bottom with probability ``p``."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        if _rand1() < self.p:
-            return F.vflip(img)
-        return img
-
-    def __repr__(self):
-        return f'{self.__class__.__name__}(p={self.p})'
+    _flip = staticmethod(F.vflip)
 
 
 class RandomResizedCrop(Module):
