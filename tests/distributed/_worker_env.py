@@ -18,7 +18,10 @@ if 'fail' in sys.argv and os.environ['RANK'] == '1':
     raise SystemExit(3)
 if 'hang' in sys.argv and os.environ['RANK'] == '1':
     raise ValueError('rank 1 fails')
-if 'hang' in sys.argv:
+if 'kill' in sys.argv and os.environ['RANK'] == '1':
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)        # the rank dies without a word
+if 'hang' in sys.argv or 'kill' in sys.argv:
     import torch.distributed as dist
     dist.init_process_group('gloo')
     dist.barrier()          # rank 1 never arrives: the launcher must end the job anyway

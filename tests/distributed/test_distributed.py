@@ -156,6 +156,18 @@ def test_launcher_failing_rank_ends_the_job():
     assert 'rank 1 fails' in p.stderr
 
 
+@pytest.mark.distributed
+@needs_mpi
+def test_launcher_killed_rank_ends_the_job():
+    """A rank SIGKILLed while the other waits in a barrier: the job ends, non-zero, well
+    within the timeout."""
+    import time
+    t0 = time.perf_counter()
+    p = launch('_worker_env.py', 'kill', timeout=90)
+    assert p.returncode != 0
+    assert time.perf_counter() - t0 < 60
+
+
 @needs_mpi
 def test_launcher_parses_torchrun_flags():
     from ember.distributed.run import parse_args, mpiexec_command, find_mpiexec
