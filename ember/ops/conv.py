@@ -104,6 +104,8 @@ def _im2col(xp, x, K, stride, padding, dilation):
     N, C = x.shape[:2]
     S = x.shape[2:]
     O = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in zip(S, K, stride, padding, dilation))
+    if _flat_ok(S, O, stride) and x.flags.c_contiguous:
+        return _im2col_flat(xp, x, K, padding, dilation), O
     plans = _plans(K, S, O, stride, padding, dilation)
     covered = len(plans) == math.prod(K) and all(
         all(sl.start == 0 and sl.stop == o for sl, o in zip(src, O)) for _, _, src, _ in plans)
@@ -115,6 +117,79 @@ def _im2col(xp, x, K, stride, padding, dilation):
             cols[(c,) + kidx + (slice(None),) + src] = xt[(c, slice(None)) + dst]
     _split(xp, C, run, cols.size)
     return cols.reshape(C * math.prod(K), N * math.prod(O)), O
+
+
+def _flat_ok(S, O, stride):
+    """2-D, stride 1 and output size == input size ('same' padding, e.g. 3x3 pad 1): then a
+    kernel position is one shift of the flattened (H*W) plane, so im2col/col2im move whole
+    planes (inner loops of H*W, not W) and fix the few wrapped border columns afterwards."""
+    return len(S) == 2 and tuple(S) == tuple(O) and all(s == 1 for s in stride)
+
+
+def _shifts(K, padding, dilation):
+    """Per kernel position (kh, kw): row and column offsets of the input read by output (h, w)."""
+    return [((i, j), i * dilation[0] - padding[0], j * dilation[1] - padding[1])
+            for i in range(K[0]) for j in range(K[1])]
+
+
+def _zero_wrapped(a, dw, W):
+    """Zero the columns of a (..., H, W) view whose shifted partner column lies outside."""
+    if dw > 0:
+        a[..., builtins.max(W - dw, 0):] = 0
+    elif dw < 0:
+        a[..., :-dw] = 0
+
+
+def _im2col_flat(xp, x, K, padding, dilation):
+    """``_im2col`` for :func:`_flat_ok` shapes: one flat-shifted plane copy per kernel position
+    (zeros where the shift leaves the plane), then the wrapped border columns zeroed."""
+    N, C, H, W = x.shape
+    HW = H * W
+    cols = xp.empty((C, K[0], K[1], N, HW), x.dtype)
+    xf = x.reshape(N, C, HW).swapaxes(0, 1)                            # (C, N, HW) view
+    for (i, j), dh, dw in _shifts(K, padding, dilation):
+        off = dh * W + dw
+        dst = cols[:, i, j]
+        lo, hi = builtins.max(0, -off), builtins.min(HW, HW - off)
+        if hi > lo:
+            dst[:, :, lo:hi] = xf[:, :, lo + off:hi + off]
+        dst[:, :, :builtins.max(lo, 0) if hi > lo else HW] = 0
+        if hi > lo and hi < HW:
+            dst[:, :, hi:] = 0
+        _zero_wrapped(dst.reshape(C, N, H, W), dw, W)
+    return cols.reshape(C * K[0] * K[1], N * HW)
+
+
+def _col2im_flat(xp, dcols, xshape, K, padding, dilation):
+    """``_cols_to_image`` for :func:`_flat_ok` shapes (overwrites ``dcols``' wrapped columns):
+    per block of channels (~256 KiB of output, kept in cache), one flat-shifted plane add per
+    kernel position."""
+    N, C, H, W = xshape
+    HW = H * W
+    d = dcols.reshape(C, K[0], K[1], N, HW)
+    out = xp.empty(tuple(xshape), dcols.dtype)
+    of = out.reshape(N, C, HW).swapaxes(0, 1)                          # (C, N, HW) view
+    shifts = _shifts(K, padding, dilation)
+    init = next((s for s in shifts if s[1] == 0 and s[2] == 0), None)
+    cb = builtins.max(1, (1 << 18) // builtins.max(1, N * HW * dcols.itemsize))
+    for c0 in range(0, C, cb):
+        cs = slice(c0, c0 + cb)
+        o = of[cs]
+        if init is not None:
+            o[...] = d[cs, init[0][0], init[0][1]]
+        else:
+            o[...] = 0
+        for (i, j), dh, dw in shifts:
+            if init is not None and (i, j) == init[0]:
+                continue
+            off = dh * W + dw                         # cols[q] = x[q + off]: dx[p] += d[p - off]
+            lo, hi = builtins.max(0, off), builtins.min(HW, HW + off)
+            if hi <= lo:
+                continue
+            src = d[cs, i, j]
+            _zero_wrapped(src.reshape(-1, N, H, W), dw, W)
+            o[:, :, lo:hi] += src[:, :, lo - off:hi - off]
+    return out
 
 
 def _plans(K, S, O, stride, padding, dilation):
@@ -189,6 +264,8 @@ def _cols_to_image(xp, dcols, xshape, K, OS, stride, padding, dilation):
     """(C*K, N*P) column gradients -> (N, C, *S) image gradient, contiguous."""
     N, C = xshape[:2]
     nd = len(K)
+    if _flat_ok(xshape[2:], OS, stride):
+        return _col2im_flat(xp, dcols, xshape, K, padding, dilation)
     c = dcols.reshape((C,) + tuple(K) + (N,) + tuple(OS))
     c = c.transpose(tuple(range(1, 1 + nd)) + (0, nd + 1) + tuple(range(nd + 2, 2 * nd + 2)))
     res = xp.empty(tuple(xshape), dcols.dtype)
@@ -280,7 +357,11 @@ class ConvWeight(Primitive):
         if cols is None:
             cols, _ = _im2col(xp, x, K, stride, padding, dilation)
         gT = _gT(xp, g)
-        if groups == 1:
+        if groups == 1 and cols.shape[0] >= gT.shape[0]:
+            # (cols @ g^T)^T: measured 10-20% faster with OpenBLAS for these skinny-K shapes
+            # (e.g. 288 x 32768 @ 32768 x 64); the plain order wins when C*K < O (first layer)
+            dw = xp.matmul(cols, gT.T).T
+        elif groups == 1:
             dw = xp.matmul(gT, cols.T)
         else:
             O, NP = gT.shape
