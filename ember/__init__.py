@@ -32,6 +32,7 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
 from .ops.activation import softmax, log_softmax  # noqa: F401  (torch.softmax, ...)
 from ._tensor_str import set_printoptions, get_printoptions
+from ._runtime import *  # noqa: F401,F403  (compile, threads, determinism, dlpack...)
 from . import linalg
 from . import nn
 from . import optim

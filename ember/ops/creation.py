@@ -18,8 +18,13 @@ __all__ = ['tensor', 'as_tensor', 'asarray', 'from_numpy', 'zeros', 'ones', 'ful
 _ndarray = np.ndarray
 
 
+_DEFAULT_DEVICE = [None]   # ember.set_default_device: used by factories given device=None
+
+
 def _xp(device):
     """Array module for a canonical device."""
+    if device is None:
+        device = _DEFAULT_DEVICE[0]
     if device is None or device.type == 'cpu':
         return np
     from ..backend import cuda
@@ -28,6 +33,8 @@ def _xp(device):
 
 def _on(arr, device):
     """Put a freshly made NumPy array on ``device``."""
+    if device is None:
+        device = _DEFAULT_DEVICE[0]
     if device is None or device.type == 'cpu':
         return arr
     return to_device(arr, device)
