@@ -30,6 +30,7 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.random import *  # noqa: F401,F403
+from .ops.extra import *  # noqa: F401,F403
 from .ops.activation import softmax, log_softmax  # noqa: F401  (torch.softmax, ...)
 from ._tensor_str import set_printoptions, get_printoptions
 from ._runtime import *  # noqa: F401,F403  (compile, threads, determinism, dlpack...)
@@ -53,6 +54,7 @@ from . import serialization
 from .serialization import save, load
 from . import distributed
 from . import quantization
+from . import distributions
 from ._quantized import (quint8, qint8, qint32, quint4x2, qscheme, per_tensor_affine,
                          per_channel_affine, per_tensor_symmetric, per_channel_symmetric,
                          per_channel_affine_float_qparams, quantize_per_tensor,
@@ -63,7 +65,7 @@ from ._quantized import (quint8, qint8, qint32, quint4x2, qscheme, per_tensor_af
 _MISSING_SUBMODULES = {'fft', 'special', 'sparse', 'jit', 'onnx', 'profiler', 'hub', 'export',
                        'fx', 'compiler', 'masked', 'nested', 'signal', 'testing', 'package',
                        'futures', 'overrides', 'library', 'func', 'xpu', 'mps', 'mtia',
-                       'monitor', '_dynamo', '_inductor', 'distributions'}
+                       'monitor', '_dynamo', '_inductor'}
 
 
 def __getattr__(name):
