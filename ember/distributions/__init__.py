@@ -7,7 +7,7 @@ Submodules are also importable by PyTorch's module names (``distributions.normal
 """
 import sys as _sys
 
-from . import constraints, utils
+from . import constraints, utils  # noqa: F401
 from .distribution import Distribution
 from .continuous import (ExponentialFamily, Normal, LogNormal, Uniform, Laplace, Exponential,
                          Gamma, Beta, Dirichlet, Cauchy)
@@ -16,7 +16,7 @@ from .discrete import (Bernoulli, Categorical, OneHotCategorical, OneHotCategori
 from .multivariate_normal import MultivariateNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
-from . import continuous, discrete, multivariate_normal, independent, kl, distribution
+from . import continuous, discrete, multivariate_normal, independent, kl, distribution  # noqa: F401,E501
 
 __all__ = ['Bernoulli', 'Beta', 'Binomial', 'Categorical', 'Cauchy', 'Dirichlet', 'Distribution',
            'Exponential', 'ExponentialFamily', 'Gamma', 'Geometric', 'Independent', 'Laplace',

@@ -5,8 +5,6 @@ A constraint's ``check(value)`` gives a bool tensor saying, per batch element, w
 """
 import builtins
 
-from .. import ops as _ops  # noqa: F401  (ember ops are bound as Tensor methods)
-
 __all__ = ['Constraint', 'boolean', 'cat', 'corr_cholesky', 'dependent', 'dependent_property',
            'greater_than', 'greater_than_eq', 'independent', 'integer_interval', 'interval',
            'half_open_interval', 'is_dependent', 'less_than', 'lower_cholesky',

@@ -5,7 +5,7 @@ from numbers import Number
 
 import numpy as np
 
-from .._tensor import Tensor, Size, _wrap
+from .._tensor import Size, _wrap
 from ..autograd.function import Primitive
 from . import constraints
 from .distribution import Distribution
@@ -47,12 +47,6 @@ def _xlogy(x, y):
     dt = E.result_type(x, y)
     x, y = x.to(dt), y.to(dt)
     return _Xlogy.apply(x, y)
-
-
-def _gen_src(device):
-    from ..ops.random import _gen
-    g = _gen(None, device)
-    return g, g._src()
 
 
 class _StandardGamma(Primitive):

@@ -9,7 +9,7 @@ from .._tensor import Size
 from . import constraints
 from .distribution import Distribution
 from .continuous import ExponentialFamily, _xlogy
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits, clamp_probs
+from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ['Bernoulli', 'Categorical', 'OneHotCategorical', 'OneHotCategoricalStraightThrough',
            'Binomial', 'Poisson', 'Geometric']
