@@ -1,5 +1,5 @@
 """``ember.nn``: modules, parameters, functional ops, init and utilities (``torch.nn``)."""
-from .parameter import Parameter, Buffer, UninitializedParameter
+from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from .module import Module
 from .modules import *  # noqa: F401,F403
 from . import functional, init, utils

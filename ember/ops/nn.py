@@ -12,7 +12,8 @@ from ._util import Primitive, wrap_dim
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['linear', 'bilinear', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout',
-           'feature_alpha_dropout', 'embedding', 'embedding_bag', 'one_hot', 'pad']
+           'feature_alpha_dropout', 'embedding', 'embedding_bag', 'one_hot', 'pad',
+           'gumbel_softmax']
 
 
 class Linear(Primitive):
@@ -776,3 +777,28 @@ def pad(input, pad, mode='constant', value=None):
                                    f'input dimension, but got: padding ({a}, {b}) at dimension {ax} '
                                    f'of input {list(input.shape)}')
     return PadMode.apply(input, widths, mode)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """Samples from the Gumbel-Softmax distribution (``F.gumbel_softmax``).
+
+    ``softmax((logits + g) / tau, dim)`` with ``g = -log(Exponential(1))`` Gumbel noise drawn
+    from ember's RNG. With ``hard=True`` the result is the one-hot of its argmax along ``dim``,
+    with the soft sample's gradient (straight-through: ``y_hard - y_soft.detach() + y_soft``).
+    ``eps`` is deprecated and unused, as in PyTorch.
+    """
+    if eps != 1e-10:
+        import warnings
+        warnings.warn('`eps` parameter is deprecated and has no effect.')
+    from .creation import empty_like, zeros_like
+    from .activation import softmax
+    from .pointwise import log
+    gumbels = -log(empty_like(logits, memory_format='torch.legacy_contiguous_format')
+                   .exponential_())
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = zeros_like(logits, memory_format='torch.legacy_contiguous_format').scatter_(
+        dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

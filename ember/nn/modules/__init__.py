@@ -15,4 +15,7 @@ from .pixelshuffle import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .misc import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .syncbn import *  # noqa: F401,F403
 from . import module  # noqa: F401  (torch.nn.modules.module)
