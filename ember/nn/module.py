@@ -483,7 +483,8 @@ class Module:
         return self._cast(_dtype.bfloat16)
 
     def share_memory(self):
-        return self
+        """Move parameters and buffers into shared memory (``Tensor.share_memory_``)."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
