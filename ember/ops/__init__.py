@@ -1,2 +1,2 @@
 """ember's operator library, one module per op family. Importing it binds Tensor methods."""
-from . import creation, pointwise, reduce, shape, index, linalg, random  # noqa: F401
+from . import creation, pointwise, reduce, shape, index, linalg, random, extra  # noqa: F401
