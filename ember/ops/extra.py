@@ -7,7 +7,6 @@ or where the result is a view (unfold, real, imag, view_as_real/complex).
 """
 import builtins
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -15,8 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, Size, _wrap, bind
 from ..autograd.grad_mode import _state
-from ._util import Primitive, promote2, float_input, inplace, inplace_fn, wrap_dim, to_dtype, \
-    _tname
+from ._util import Primitive, promote2, float_input, inplace_fn, wrap_dim, to_dtype, _tname
 from .pointwise import _out, _xp
 
 _ndarray = np.ndarray
@@ -590,7 +588,6 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """Covariance matrix of the variables in ``input``'s rows (observations in columns), with
     optional integer frequency weights and float observation weights."""
-    E = _e()
     if input.ndim > 2:
         raise RuntimeError(f'cov(): expected input to have two or fewer dimensions but got an '
                            f'input with {input.ndim} dimensions')
@@ -604,8 +601,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
             raise RuntimeError(f'cov(): expected fweights to have one or fewer dimensions but got '
                                f'fweights with {fweights.ndim} dimensions')
         if fweights._data.dtype.kind not in 'iu':
-            raise RuntimeError(f'cov(): expected fweights to have integral dtype but got fweights '
-                               f'with {fweights.dtype.name if hasattr(fweights.dtype, "name") else fweights.dtype} dtype'.replace('dtype.name', ''))
+            raise RuntimeError('cov(): expected fweights to have integral dtype but got fweights '
+                               f'with {_tname(fweights.dtype)} dtype')
         if fweights.numel() != n:
             raise RuntimeError(f'cov(): expected fweights to have the same numel as there are '
                                f'observations in the input but got {fweights.numel()} != {n}')
@@ -677,7 +674,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     from .. import linalg
     E = _e()
     if p <= 0:
-        raise RuntimeError(f'renorm: non-positive-norm not supported')
+        raise RuntimeError('renorm: non-positive-norm not supported')
     if maxnorm < 0:
         raise RuntimeError(f'renorm: expected maxnorm to be >= 0 but got {maxnorm}')
     if input.ndim <= 1:
@@ -884,15 +881,8 @@ def vander(x, N=None, increasing=False):
     return r if increasing else r.flip(1)
 
 
-def _trap_dx(y, x, dx, dim):
-    d = wrap_dim(dim, y.ndim)
-    n = y.shape[d]
-    return d, n
-
-
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """Trapezoidal rule integral of ``y`` along ``dim``, with sample points ``x`` or spacing ``dx``."""
-    E = _e()
     if y.ndim == 0:
         raise IndexError(f'Dimension out of range (expected to be in range of [-1, 0], but got '
                          f'{dim})')
@@ -903,7 +893,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
             return float_input(y).sum(d) * 0
         if x.ndim == 1:
             if x.shape[0] != n:
-                raise RuntimeError(f'trapezoid: There must be one `x` value for each sample point')
+                raise RuntimeError('trapezoid: There must be one `x` value for each sample point')
             dxs = x.diff().reshape((-1,) + (1,) * (y.ndim - d - 1))
         else:
             dxs = x.diff(dim=dim)
@@ -1178,7 +1168,7 @@ def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=No
     E = _e()
     size, stride = tuple(int(v) for v in size), tuple(int(v) for v in stride)
     if len(size) != len(stride):
-        raise RuntimeError(f'mismatch in length of strides and shape')
+        raise RuntimeError('mismatch in length of strides and shape')
     dt = dtype or self.dtype
     n = 1 + builtins.sum((a - 1) * b for a, b in zip(size, stride)) if 0 not in size else 0
     buf = E.empty(n, dtype=dt, device=device or self.device)._data

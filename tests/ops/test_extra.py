@@ -1,7 +1,5 @@
 """ember.ops.extra against PyTorch: extra pointwise math, statistics, construction/shape helpers,
 complex views, predicates and the top-level functional aliases."""
-import warnings
-
 import numpy as np
 import pytest
 
@@ -587,7 +585,6 @@ def test_complex_grad():
 
 def test_predicates(device):
     e = ember.ones(2, 3, device=device)
-    t = torch.ones(2, 3)
     assert ember.is_tensor(e) and not ember.is_tensor(1.0)
     assert not ember.is_storage(e)
     assert ember.is_floating_point(e) and not ember.is_floating_point(e.long())
