@@ -163,7 +163,13 @@ def inplace(self, prim, *args, **kw):
     if base is not None and base.grad_fn is None and base._rg:
         raise RuntimeError('a view of a leaf Variable that requires grad is being used in an '
                            'in-place operation.')
-    out = prim.apply(self, *args, **kw)
+    if prim is ViaFunction and base is None:
+        # a composite: any of its inner nodes may have saved `self`, so it runs on a copy that
+        # carries self's graph (the write below then changes nothing those nodes saved)
+        from .creation import clone
+        out = prim.apply(clone(self), *args, **kw)
+    else:
+        out = prim.apply(self, *args, **kw)
     node = out.grad_fn
     # the op saved `self` before the write: keep its old value (and graph) instead
     old = None

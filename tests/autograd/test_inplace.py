@@ -274,3 +274,19 @@ def test_setitem_into_tensor_without_grad(device):
         (base * lib.tensor([1., 2., 3., 4.], device=dev)).sum().backward()
         return base.requires_grad, base.is_leaf, v.grad, base
     both(f, device)
+
+
+def test_composite_inplace_method_keeps_inner_saved_values():
+    """An in-place method built from several ops (here ``clamp`` then ``log`` via ``logit_``),
+    whose inner nodes save their input: the backward sees the values from before the write."""
+    torch = pytest.importorskip('torch')
+    import ember
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor([0.05, 0.5, 0.97], requires_grad=True)
+        w = x * 2
+        w.logit_(eps=0.1)
+        w.sum().backward()
+        grads.append(x.grad.detach().numpy() if lib is torch else x.grad.numpy())
+    import numpy as np
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
