@@ -178,6 +178,17 @@ class Distribution:
                 '__init__ method must also define a custom .expand() method.')
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expand_params(self, cls, batch_shape, _instance, names):
+        """``expand`` for a distribution of class ``cls`` whose state is the parameters
+        ``names``: each is expanded to ``batch_shape`` on a new (or the given) instance."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = Size(batch_shape)
+        for n in names:
+            setattr(new, n, getattr(self, n).expand(batch_shape))
+        super(cls, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def __repr__(self):
         param_names = [k for k in self.arg_constraints if k in self.__dict__]
         args_string = ', '.join(
