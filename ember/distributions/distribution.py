@@ -178,6 +178,27 @@ class Distribution:
                 '__init__ method must also define a custom .expand() method.')
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _broadcast_params(self, **params):
+        """Set the parameters, broadcast against each other, as attributes; returns the batch
+        shape (empty when every parameter is a Python number, as PyTorch's)."""
+        from numbers import Number
+        from .utils import broadcast_all
+        values = broadcast_all(*params.values())
+        for name, v in zip(params, values):
+            setattr(self, name, v)
+        if all(isinstance(v, Number) for v in params.values()):
+            return Size()
+        return values[0].size()
+
+    def _expand_probs_logits(self, new, shape):
+        """Expand whichever of ``probs``/``logits`` this instance holds onto ``new``."""
+        if 'probs' in self.__dict__:
+            new.probs = self.probs.expand(shape)
+            new._param = new.probs
+        if 'logits' in self.__dict__:
+            new.logits = self.logits.expand(shape)
+            new._param = new.logits
+
     def _expand_params(self, cls, batch_shape, _instance, names):
         """``expand`` for a distribution of class ``cls`` whose state is the parameters
         ``names``: each is expanded to ``batch_shape`` on a new (or the given) instance."""
