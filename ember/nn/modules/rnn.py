@@ -25,6 +25,18 @@ def _apply_permutation(tensor, permutation, dim=1):
     return tensor.index_select(dim, permutation)
 
 
+
+def _check_dropout(dropout, num_layers):
+    """PyTorch's checks of an RNN's ``dropout`` (shared with the quantized RNNs)."""
+    if (not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1
+            or isinstance(dropout, bool)):
+        raise ValueError('dropout should be a number in range [0, 1] representing the '
+                         'probability of an element being zeroed')
+    if dropout > 0 and num_layers == 1:
+        warnings.warn('dropout option adds dropout after all but last recurrent layer, so '
+                      'non-zero dropout expects num_layers greater than 1, but got '
+                      f'dropout={dropout} and num_layers={num_layers}', stacklevel=3)
+
 class RNNBase(Module):
     """Base of ``RNN``, ``LSTM`` and ``GRU``: parameters ``weight_ih_l{k}[_reverse]``,
     ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (and LSTM's ``weight_hr_l{k}``),
@@ -44,14 +56,7 @@ class RNNBase(Module):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         num_directions = 2 if bidirectional else 1
-        if (not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1
-                or isinstance(dropout, bool)):
-            raise ValueError('dropout should be a number in range [0, 1] representing the '
-                             'probability of an element being zeroed')
-        if dropout > 0 and num_layers == 1:
-            warnings.warn('dropout option adds dropout after all but last recurrent layer, so '
-                          'non-zero dropout expects num_layers greater than 1, but got '
-                          f'dropout={dropout} and num_layers={num_layers}', stacklevel=2)
+        _check_dropout(dropout, num_layers)
         if not isinstance(bias, bool):
             raise TypeError(f'bias should be of type bool, got: {type(bias).__name__}')
         if not isinstance(batch_first, bool):

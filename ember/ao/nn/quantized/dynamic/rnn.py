@@ -7,8 +7,6 @@ rescales to float32 before adding the float bias, as PyTorch's ``quantized_lstm`
 The input projection of a whole layer is one dynamic matmul over the full sequence (PyTorch's CPU
 path pre-computes it), the hidden projection one per time step.
 """
-import numbers
-import warnings
 
 import numpy as np
 
@@ -16,7 +14,7 @@ from ..... import _quantized as Q
 from ....._tensor import Tensor, _wrap
 from .....nn.module import Module
 from .....nn.modules.container import ModuleList
-from .....nn.modules.rnn import RNNBase as _FloatRNNBase
+from .....nn.modules.rnn import RNNBase as _FloatRNNBase, _check_dropout
 from .....nn.utils.rnn import PackedSequence
 from .modules import choose_qparams_fbgemm
 
@@ -294,14 +292,7 @@ class RNNBase(Module):
         self.version = 2
         self.training = False
         D = 2 if bidirectional else 1
-        if (not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1
-                or isinstance(dropout, bool)):
-            raise ValueError('dropout should be a number in range [0, 1] representing the '
-                             'probability of an element being zeroed')
-        if dropout > 0 and num_layers == 1:
-            warnings.warn('dropout option adds dropout after all but last recurrent layer, so '
-                          'non-zero dropout expects num_layers greater than 1, but got '
-                          f'dropout={dropout} and num_layers={num_layers}', stacklevel=2)
+        _check_dropout(dropout, num_layers)
         if mode == 'LSTM':
             gate_size = 4 * hidden_size
         elif mode == 'GRU':
