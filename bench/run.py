@@ -116,6 +116,9 @@ def main():
     ap.add_argument('--device', default=None, help="'cuda' runs the GPU workloads on the GPU")
     ap.add_argument('--threads', type=int, default=None,
                     help='CPU threads for both frameworks (default: all cores)')
+    ap.add_argument('--settle', type=float, default=0.3,
+                    help='seconds of idle between chunks, so neither framework is timed while '
+                         "the other's idle threads still spin")
     ap.add_argument('--worker', help=argparse.SUPPRESS)
     ap.add_argument('--workload', help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -145,6 +148,9 @@ def main():
         times = {k: [] for k, p in procs.items() if p is not None}
         for _ in range(args.chunks):
             for k in times:
+                # let the other framework's idle threads stop spinning (OpenBLAS workers poll
+                # ~0.1 s after a call, OpenMP's too): they would be charged to this chunk
+                time.sleep(args.settle)
                 procs[k].stdin.write('run\n')
                 procs[k].stdin.flush()
                 times[k] += json.loads(procs[k].stdout.readline())

@@ -3,7 +3,9 @@ default device, DLPack and buffer interchange.
 
 ember has no graph compiler and no kernels whose determinism or precision these switches change;
 the settings are recorded and read back as PyTorch's are, so programs that set them run
-unchanged. Thread counts reach OpenBLAS through ``threadpoolctl`` where it is installed.
+unchanged. Thread counts set ember's own CPU threads (``backend.cpu``: OpenBLAS is held to one
+thread and ember splits the work), or the BLAS pool's through ``threadpoolctl`` where ember cannot
+switch OpenBLAS.
 """
 import numbers
 import warnings
@@ -66,16 +68,22 @@ def _check_threads(n, name):
 
 
 def set_num_threads(int):  # noqa: A002 - PyTorch's argument name
-    """Set the number of threads for intra-op parallelism (OpenBLAS/MKL via threadpoolctl)."""
+    """Set the number of threads for intra-op parallelism: ember's CPU threads (or the BLAS
+    pool's, via threadpoolctl, where ember cannot hold OpenBLAS to one thread)."""
     _check_threads(int, 'set_num_threads')
-    tpc = _blas_limits()
-    if tpc is not None:
-        tpc.threadpool_limits(limits=int)      # applies to the process from now on
+    from .backend import cpu
+    if not cpu.set_num_threads(int):           # ember drives the cores where it can
+        tpc = _blas_limits()
+        if tpc is not None:
+            tpc.threadpool_limits(limits=int)  # else the BLAS pool's own count, from now on
     _S['threads'] = int
 
 
 def get_num_threads():
     """The number of threads used for intra-op parallelism (the BLAS pool's, when known)."""
+    from .backend import cpu
+    if cpu._blas.set is not None:
+        return cpu.num_threads()
     tpc = _blas_limits()
     if tpc is not None:
         info = [i['num_threads'] for i in tpc.threadpool_info() if i.get('user_api') == 'blas']

@@ -8,6 +8,7 @@ memory freed after the peak stays with the process. ``EMBER_MALLOC_TUNE=0`` turn
 """
 import ctypes
 import ctypes.util
+import threading
 import os
 import sys
 
@@ -34,3 +35,214 @@ def _tune_malloc():
 
 
 malloc_tuned = _tune_malloc()
+
+
+# ------------------------------------------------------------------------------ CPU threads
+#
+# NumPy runs copies and ufunc loops on one core; OpenBLAS runs GEMMs on all of them. ember's
+# convolutions and other memory-bound passes split the batch into chunks, each handled start to
+# end (im2col, GEMM, layout copies) by one thread with OpenBLAS held to one thread meanwhile, so
+# the process keeps a single pool busy instead of two fighting for the cores.
+
+class _Blas:
+    """OpenBLAS's thread-count switch, found through ctypes in the loaded library (or
+    threadpoolctl where that is installed); ``None`` functions where neither works."""
+
+    def __init__(self):
+        self.get = self.set = None
+        try:
+            self._find()
+        except Exception:                       # never let discovery break the import
+            self.get = self.set = None
+
+    def _find(self):
+        if sys.platform.startswith('linux'):
+            with open('/proc/self/maps') as f:
+                paths = sorted({ln.split()[-1] for ln in f
+                                if 'openblas' in ln.split()[-1].lower() and '.so' in ln})
+            for path in paths:
+                lib = ctypes.CDLL(path)
+                for pre, suf in (('scipy_openblas', '64_'), ('scipy_openblas', ''),
+                                 ('openblas', '64_'), ('openblas', '')):
+                    g = getattr(lib, f'{pre}_get_num_threads{suf}', None)
+                    s = getattr(lib, f'{pre}_set_num_threads{suf}', None)
+                    if g is not None and s is not None:
+                        g.restype, s.argtypes, s.restype = ctypes.c_int, [ctypes.c_int], None
+                        self.get, self.set = g, s
+                        return
+        try:
+            import threadpoolctl
+        except ImportError:
+            return
+        ctl = threadpoolctl.ThreadpoolController().select(internal_api='openblas')
+        libs = getattr(ctl, 'lib_controllers', [])
+        if libs:
+            c = libs[0]
+            self.get = lambda: c.get_num_threads()
+            self.set = c.set_num_threads
+
+
+_blas = _Blas()
+_pool = {'exec': None, 'pid': None, 'size': 0, 'tids': [], 'cpu': None}
+_local = threading.local()
+
+
+def _getcpu():
+    """``sched_getcpu`` (the core this thread runs on), or None where unavailable."""
+    try:
+        f = ctypes.CDLL(None).sched_getcpu
+        f.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return f
+
+
+_sched_getcpu = _getcpu() if sys.platform.startswith('linux') else None
+
+
+def _keep_apart():
+    """Keep the pool's workers off the core the calling thread runs on.
+
+    A worker that sleeps between sections is woken on the waker's core (Linux's wake-affine
+    placement) and then shares it with the caller for milliseconds: measured, half of the
+    sections of an MLP step ran at one-core speed. The caller itself is never pinned."""
+    if _sched_getcpu is None or not _pool['tids']:
+        return
+    here = _sched_getcpu()
+    if here == _pool['cpu'] or here < 0:
+        return
+    try:
+        others = os.sched_getaffinity(0) - {here}
+        if others:
+            for tid in _pool['tids']:
+                os.sched_setaffinity(tid, others)
+        _pool['cpu'] = here
+    except OSError:
+        _pool['tids'] = []
+
+
+def _initial_threads():
+    env = os.environ.get('EMBER_NUM_THREADS')
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    if _blas.get is None:
+        return 1
+    return max(1, int(_blas.get()))
+
+
+_threads = [_initial_threads()]
+if _blas.set is not None and _threads[0] > 1:
+    _blas.set(1)            # ember schedules the cores itself from here on (see gemm)
+
+
+def num_threads():
+    """Threads ember's CPU kernels use: ``EMBER_NUM_THREADS`` if set, else the count OpenBLAS
+    had when ember was imported (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, else the
+    cores); 1 where OpenBLAS's own count cannot be switched (its threads do the work then).
+    ``torch.set_num_threads`` changes it."""
+    return _threads[0]
+
+
+def set_num_threads(n):
+    """Set ember's CPU thread count; True when ember drives the cores (OpenBLAS held to one
+    thread), False when only the BLAS library's own count can be set."""
+    if _blas.set is None:
+        _threads[0] = 1
+        return False
+    _threads[0] = max(1, int(n))
+    _blas.set(1)
+    return True
+
+
+def parallel(n, fn, work=None, grain=1, chunks=None):
+    """Run ``fn(start, stop)`` over chunks of ``range(n)`` on the CPU threads and return the
+    results in chunk order (deterministic whatever thread ran which chunk).
+
+    Threads take chunks as they free up (a busy core gets fewer). OpenBLAS is held to one
+    thread while the section runs. Runs inline, as one chunk, for one thread, a nested call,
+    or ``work`` (elements touched) under ~256K.
+
+    Args:
+        n: the range to split (e.g. the batch).
+        fn: ``fn(start, stop) -> result`` on a sub-range.
+        work: elements the whole call touches, to skip threading small calls.
+        grain: the smallest chunk.
+        chunks: how many chunks (default: four per thread, so a busy core takes fewer).
+    """
+    t = num_threads()
+    if t < 2 or n < 2 or getattr(_local, 'busy', False) or (work is not None and work < (1 << 18)):
+        return [fn(0, n)]
+    chunks = max(1, min(n // max(1, grain), chunks or 4 * t))
+    bounds = [n * i // chunks for i in range(chunks + 1)]
+    ex = _pool['exec']
+    if ex is None or _pool['pid'] != os.getpid() or _pool['size'] != t - 1:
+        from concurrent.futures import ThreadPoolExecutor
+        tids = []
+        ex = _pool['exec'] = ThreadPoolExecutor(
+            t - 1, thread_name_prefix='ember-cpu',
+            initializer=lambda: tids.append(threading.get_native_id()))
+        _pool.update(pid=os.getpid(), size=t - 1, tids=tids, cpu=None)
+    results = [None] * chunks
+    ticket = iter(range(chunks))
+    lock = threading.Lock()
+
+    def worker():
+        _local.busy = True
+        try:
+            while True:
+                with lock:
+                    i = next(ticket, None)
+                if i is None:
+                    return
+                results[i] = fn(bounds[i], bounds[i + 1])
+        finally:
+            _local.busy = False
+
+    def pooled():
+        with np.errstate(**err):              # NumPy's error state is per thread
+            worker()
+
+    blas = _blas.get() if _blas.set is not None else None
+    if blas is not None and blas != 1:
+        _blas.set(1)
+    try:
+        err = np.geterr()
+        _keep_apart()
+        futs = [ex.submit(pooled) for _ in range(t - 1)]
+        try:
+            worker()
+        finally:
+            for f in futs:
+                f.result()
+    finally:
+        if blas is not None and blas != 1:
+            _blas.set(blas)
+    return results
+
+
+_GEMM_SPLIT = 1 << 22          # M*N*K from which a product is split over ember's threads
+_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def gemm(a, b):
+    """``a @ b`` for 2-D float32/float64 arrays, without waking OpenBLAS's own thread pool.
+
+    OpenBLAS's idle workers spin for ~0.1 s after each multi-threaded call, on the cores
+    ember's threads need for the memory-bound passes that follow (measured: a 2x slower
+    LSTM step), so ember holds OpenBLAS to one thread from import on and splits a large
+    product by rows (or columns) over its own threads instead. Other dtypes and setups
+    where the switch is missing go straight to ``np.matmul``.
+    """
+    (M, K), N = a.shape, b.shape[1]
+    if (a.dtype not in _BLAS_DTYPES or b.dtype != a.dtype or _blas.set is None
+            or num_threads() < 2 or M * N * K < _GEMM_SPLIT or getattr(_local, 'busy', False)):
+        return np.matmul(a, b)
+    out = np.empty((M, N), a.dtype)
+    if M >= N:
+        parallel(M, lambda s, e: np.matmul(a[s:e], b, out=out[s:e]), chunks=num_threads())
+    else:
+        parallel(N, lambda s, e: np.matmul(a, b[:, s:e], out=out[:, s:e]), chunks=num_threads())
+    return out

@@ -8,12 +8,30 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.function import Primitive, NO_CTX, edge_of
 from ..autograd.grad_mode import _state
+from ..backend.cpu import parallel as _cpu_parallel, gemm as _cpu_gemm
 
 __all__ = ['Tensor', 'Primitive', 'NO_CTX', 'wrap_dim', 'dims_arg', 'promote2', 'as_tensor_like',
-           'inplace', 'float_input', 'to_dtype', 'check_tensor']
+           'inplace', 'float_input', 'to_dtype', 'check_tensor', 'over_batch', 'mm2']
 
 wrap_dim = _wrap_dim
 _ndarray = np.ndarray
+
+
+def over_batch(xp, n, fn, work):
+    """``fn(start, stop)`` over chunks of a leading axis of length ``n`` on the CPU threads
+    (``backend.cpu.parallel``), results in chunk order; one call ``fn(0, n)`` off the CPU.
+    ``work``: elements the call touches (small calls run inline)."""
+    if xp is not np:
+        return [fn(0, n)]
+    return _cpu_parallel(n, fn, work)
+
+
+def mm2(xp, a, b):
+    """``a @ b`` of two 2-D arrays: on the CPU through ``backend.cpu.gemm`` (OpenBLAS on one
+    thread, big products split over ember's threads), else ``xp.matmul``."""
+    if xp is np:
+        return _cpu_gemm(a, b)
+    return xp.matmul(a, b)
 
 
 def check_tensor(x, name='input', fn=None):

@@ -1,68 +1,26 @@
 """Convolutions (1-3 spatial dims, strided, padded, dilated, grouped) and their transposes.
 
-Lowering: im2col columns ``(C*K, N*P)`` from one sliding-window copy (the input's contiguous
-axis stays innermost), then one GEMM ``W (O, C*K) @ cols``; the weight gradient is one GEMM
-``g (O, N*P) @ cols^T`` on the saved columns and the data gradient one GEMM plus a col2im of
-one clipped strided add per kernel position. Three primitives close under differentiation, so double backward works:
+Lowering, per image (PyTorch's own CPU fallback does the same): im2col columns
+``(n, C*K, P)`` (``F.unfold``'s layout; one clipped slice copy per kernel position, the input's
+contiguous axis innermost), then a GEMM ``W (O, C*K) @ cols`` per image whose result is the
+NCHW output itself (no layout copy). The batch is cut into chunks that the CPU threads take
+whole (im2col + GEMM + bias, or GEMM + col2im), OpenBLAS on one thread meanwhile, so the copies
+run on every core as the GEMMs do and each chunk's columns stay in cache. Three primitives
+close under differentiation, so double backward works:
 
     y  = Conv(x, w)          dx = ConvData(g, w)       dw = ConvWeight(x, g)
 """
 import builtins
 import math
-import os
 
 import numpy as np
 
 from .._tensor import Tensor
-from ._util import Primitive
+from ._util import Primitive, over_batch as _over_batch
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
            'conv_transpose3d', 'unfold', 'fold']
-
-
-_EXEC = [None, None, 0]          # executor, owning pid, thread count
-
-
-def _nthreads():
-    """Threads for the memory-bound passes: ``EMBER_NUM_THREADS`` (default 1).
-
-    Measured here: right after a GEMM, OpenBLAS's idle workers spin for ~0.1 s on the other
-    cores, so a copy split over two Python threads ran 2x *slower* than on one (col2im of
-    128x32x16x16: 4.7 ms split and alone, 9.3 ms split right after a GEMM, ~9 ms serial). In a
-    training step a GEMM is never far, hence the default; it pays where OpenBLAS's threads
-    sleep (``OPENBLAS_THREAD_TIMEOUT`` small, set before NumPy loads) or use one thread.
-    """
-    if not _EXEC[2]:
-        try:
-            n = builtins.int(os.environ.get('EMBER_NUM_THREADS', '1'))
-        except ValueError:
-            n = 1
-        _EXEC[2] = builtins.max(1, builtins.min(n, 8))
-    return _EXEC[2]
-
-
-def _split(xp, n, fn, work):
-    """Run ``fn(slice)`` over chunks of ``range(n)``, one per CPU thread, and return the list of
-    results. NumPy releases the GIL in copies and ufunc loops, so the large memory-bound passes
-    around the GEMMs (im2col, col2im, layout copies, pooling, batch-norm passes) use every core
-    as OpenBLAS does. Runs inline for small ``work`` (elements), one thread, or non-NumPy xp."""
-    t = _nthreads()
-    if t < 2 or n < 2 or work < (1 << 19) or xp is not np:
-        return [fn(slice(0, n))]
-    k = builtins.min(t, n)
-    ex = _EXEC[0]
-    if ex is None or _EXEC[1] != os.getpid():        # fresh pool after a fork
-        from concurrent.futures import ThreadPoolExecutor
-        ex = _EXEC[0] = ThreadPoolExecutor(t - 1, thread_name_prefix='ember-cpu')
-        _EXEC[1] = os.getpid()
-    b = [n * i // k for i in range(k + 1)]
-    futs = [ex.submit(fn, slice(b[i], b[i + 1])) for i in range(1, k)]
-    try:
-        first = fn(slice(b[0], b[1]))
-    finally:
-        rest = [f.result() for f in futs]
-    return [first] + rest
 
 
 def _tuple(v, n, name='value'):
@@ -81,42 +39,40 @@ def _out_size(s, k, st, p, d):
     return (s + 2 * p - d * (k - 1) - 1) // st + 1
 
 
-def _windows(xp, x, K, stride, padding, dilation):
-    """All kernel windows of (N, C, *S) as a strided view (N, C, *O, *K), and O."""
-    nd = len(K)
-    if any(padding):
-        x = xp.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
-    eff = tuple(d * (k - 1) + 1 for k, d in zip(K, dilation))
-    w = xp.lib.stride_tricks.sliding_window_view(x, eff, axis=tuple(range(2, 2 + nd)))
-    sl = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride) + \
-        tuple(slice(None, None, d) for d in dilation)
-    w = w[sl]
-    return w, w.shape[2:2 + nd]
+def _as(a, shape):
+    """``a`` reshaped as a view (raises rather than copy, so writes through it land in ``a``)."""
+    v = a.view()
+    v.shape = shape
+    return v
 
 
-def _im2col(xp, x, K, stride, padding, dilation):
-    """(N, C, *S) -> columns (C*prod(K), N*prod(O)), and O.
+def _im2col(xp, x, K, stride, padding, dilation, out=None):
+    """(n, C, *S) -> columns (n, C*prod(K), prod(O)) (``F.unfold``'s layout), and O.
 
     One strided slice copy per kernel position, clipped to the unpadded input (no padded copy
-    of the input; only the border cells that read padding stay zero). The (C*K, N*P) layout
-    makes the forward, the data gradient and the weight gradient each a single GEMM.
+    of the input; only the border cells that read padding are zeroed). Written into ``out``
+    when given: any (n, C*prod(K), prod(O)) view whose middle axis splits without a copy,
+    e.g. a slice of a (C*prod(K), N, prod(O)) array with the first two axes swapped.
     """
     N, C = x.shape[:2]
     S = x.shape[2:]
     O = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in zip(S, K, stride, padding, dilation))
-    if _flat_ok(S, O, stride) and x.flags.c_contiguous:
-        return _im2col_flat(xp, x, K, padding, dilation), O
+    shape = (N, C * math.prod(K), math.prod(O))
+    if out is None:
+        out = xp.empty(shape, x.dtype)
+    if _flat_ok(S, O, stride):
+        _im2col_flat(x, out, K, padding, dilation)
+        return out, O
     plans = _plans(K, S, O, stride, padding, dilation)
+    cols = _as(out, (N, C) + tuple(K) + O)
     covered = len(plans) == math.prod(K) and all(
         all(sl.start == 0 and sl.stop == o for sl, o in zip(src, O)) for _, _, src, _ in plans)
-    cols = (xp.empty if covered else xp.zeros)((C,) + tuple(K) + (N,) + O, x.dtype)
-    xt = x.swapaxes(0, 1)                                               # (C, N, *S) view
-
-    def run(c):
-        for kidx, dst, src, _ in plans:
-            cols[(c,) + kidx + (slice(None),) + src] = xt[(c, slice(None)) + dst]
-    _split(xp, C, run, cols.size)
-    return cols.reshape(C * math.prod(K), N * math.prod(O)), O
+    if not covered:
+        cols[...] = 0
+    both = (slice(None), slice(None))
+    for kidx, dst, src, _ in plans:
+        cols[both + kidx + src] = x[both + dst]
+    return out, O
 
 
 def _flat_ok(S, O, stride):
@@ -140,56 +96,49 @@ def _zero_wrapped(a, dw, W):
         a[..., :-dw] = 0
 
 
-def _im2col_flat(xp, x, K, padding, dilation):
+def _im2col_flat(x, out, K, padding, dilation):
     """``_im2col`` for :func:`_flat_ok` shapes: one flat-shifted plane copy per kernel position
     (zeros where the shift leaves the plane), then the wrapped border columns zeroed."""
     N, C, H, W = x.shape
     HW = H * W
-    cols = xp.empty((C, K[0], K[1], N, HW), x.dtype)
-    xf = x.reshape(N, C, HW).swapaxes(0, 1)                            # (C, N, HW) view
+    cols = _as(out, (N, C, K[0], K[1], HW))
+    xf = x.reshape(N, C, HW)
     for (i, j), dh, dw in _shifts(K, padding, dilation):
         off = dh * W + dw
-        dst = cols[:, i, j]
+        dst = cols[:, :, i, j]
         lo, hi = builtins.max(0, -off), builtins.min(HW, HW - off)
         if hi > lo:
-            dst[:, :, lo:hi] = xf[:, :, lo + off:hi + off]
-        dst[:, :, :builtins.max(lo, 0) if hi > lo else HW] = 0
-        if hi > lo and hi < HW:
-            dst[:, :, hi:] = 0
-        _zero_wrapped(dst.reshape(C, N, H, W), dw, W)
-    return cols.reshape(C * K[0] * K[1], N * HW)
+            dst[..., lo:hi] = xf[..., lo + off:hi + off]
+            dst[..., :lo] = 0
+            dst[..., hi:] = 0
+        else:
+            dst[...] = 0
+        _zero_wrapped(_as(dst, (N, C, H, W)), dw, W)
 
 
-def _col2im_flat(xp, dcols, xshape, K, padding, dilation):
-    """``_cols_to_image`` for :func:`_flat_ok` shapes (overwrites ``dcols``' wrapped columns):
-    per block of channels (~256 KiB of output, kept in cache), one flat-shifted plane add per
-    kernel position."""
-    N, C, H, W = xshape
+def _col2im_flat(d, out, K, padding, dilation):
+    """``_col2im`` for :func:`_flat_ok` shapes (overwrites ``d``'s wrapped columns): one
+    flat-shifted plane add per kernel position."""
+    N, C, H, W = out.shape
     HW = H * W
-    d = dcols.reshape(C, K[0], K[1], N, HW)
-    out = xp.empty(tuple(xshape), dcols.dtype)
-    of = out.reshape(N, C, HW).swapaxes(0, 1)                          # (C, N, HW) view
+    d = d.reshape(N, C, K[0], K[1], HW)
+    of = out.reshape(N, C, HW)
     shifts = _shifts(K, padding, dilation)
     init = next((s for s in shifts if s[1] == 0 and s[2] == 0), None)
-    cb = builtins.max(1, (1 << 18) // builtins.max(1, N * HW * dcols.itemsize))
-    for c0 in range(0, C, cb):
-        cs = slice(c0, c0 + cb)
-        o = of[cs]
-        if init is not None:
-            o[...] = d[cs, init[0][0], init[0][1]]
-        else:
-            o[...] = 0
-        for (i, j), dh, dw in shifts:
-            if init is not None and (i, j) == init[0]:
-                continue
-            off = dh * W + dw                         # cols[q] = x[q + off]: dx[p] += d[p - off]
-            lo, hi = builtins.max(0, off), builtins.min(HW, HW + off)
-            if hi <= lo:
-                continue
-            src = d[cs, i, j]
-            _zero_wrapped(src.reshape(-1, N, H, W), dw, W)
-            o[:, :, lo:hi] += src[:, :, lo - off:hi - off]
-    return out
+    if init is not None:
+        of[...] = d[:, :, init[0][0], init[0][1]]
+    else:
+        of[...] = 0
+    for (i, j), dh, dw in shifts:
+        if init is not None and (i, j) == init[0]:
+            continue
+        off = dh * W + dw                         # cols[q] = x[q + off]: dx[p] += d[p - off]
+        lo, hi = builtins.max(0, off), builtins.min(HW, HW + off)
+        if hi <= lo:
+            continue
+        src = d[:, :, i, j]
+        _zero_wrapped(src.reshape(N, C, H, W), dw, W)
+        of[..., lo:hi] += src[..., lo - off:hi - off]
 
 
 def _plans(K, S, O, stride, padding, dilation):
@@ -212,66 +161,51 @@ def _plans(K, S, O, stride, padding, dilation):
     return plans
 
 
-def _im2col_batched(xp, x, K, stride, padding, dilation):
-    """(N, C, *S) -> columns (N, C*prod(K), prod(O)) (``F.unfold``'s layout), and O."""
-    nd = len(K)
-    w, O = _windows(xp, x, K, stride, padding, dilation)
-    perm = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
-    N, C = x.shape[:2]
-    return w.transpose(perm).reshape(N, C * math.prod(K), math.prod(O)), O
-
-
-def _col2im(xp, c, shape, K, O, stride, padding, dilation, out=None):
-    """Adjoint of im2col: scatter-add ``c`` (*K, A, B, *O) into ``out`` (A, B, *S), a new
-    array unless given (it may be a strided view, e.g. of an (B, A, *S) result).
+def _col2im(xp, cols, out, K, O, stride, padding, dilation):
+    """Adjoint of :func:`_im2col`: scatter-add columns (n, C*prod(K), prod(O)) into ``out``
+    (n, C, *S), overwriting it (``cols`` may be overwritten too).
 
     One strided add per kernel position, clipped to the unpadded input (no padded buffer and
     no crop copy); a kernel position that covers the whole input initialises the output.
-    Chunks of axis A run on the CPU threads.
     """
-    plans = _plans(K, shape[2:], O, stride, padding, dilation)
+    if _flat_ok(out.shape[2:], O, stride):
+        _col2im_flat(cols, out, K, padding, dilation)
+        return out
+    N, C = out.shape[:2]
+    c = cols.reshape((N, C) + tuple(K) + tuple(O))
+    plans = _plans(K, out.shape[2:], O, stride, padding, dilation)
     init = next((pl for pl in plans if pl[3]), None)
-    if out is None:
-        out = xp.empty(tuple(shape), c.dtype)
-
-    def run(a):
-        if init is not None:
-            out[a] = c[init[0]][(a, slice(None)) + init[2]]
-        else:
-            out[a] = 0
-        for pl in plans:
-            if pl is init:
-                continue
+    both = (slice(None), slice(None))
+    if init is not None:
+        out[...] = c[both + init[0] + init[2]]
+    else:
+        out[...] = 0
+    for pl in plans:
+        if pl is not init:
             kidx, dst, src, _ = pl
-            out[(a, slice(None)) + dst] += c[kidx][(a, slice(None)) + src]
-    _split(xp, shape[0], run, c.size)
+            out[both + dst] += c[both + kidx + src]
     return out
 
 
-def _gT(xp, g):
-    """(N, O, *O') gradient -> (O, N*P) (one transposing copy, chunks of O on the threads)."""
-    N, C = g.shape[:2]
-    g3 = g.reshape(N, C, -1)
-    out = xp.empty((C, N, g3.shape[2]), g.dtype)
-
-    def run(c):
-        out[c] = g3[:, c].swapaxes(0, 1)
-    _split(xp, C, run, out.size)
-    return out.reshape(C, -1)
+def _wmat(w, groups, transpose=False):
+    """Weight (O, C/g, *K) as GEMM operand: (O, CK) or (g, O/g, CK/g); transposed for dx."""
+    Oc = w.shape[0]
+    if groups == 1:
+        m = w.reshape(Oc, -1)
+        return m.T if transpose else m
+    m = w.reshape(groups, Oc // groups, -1)
+    return m.transpose(0, 2, 1) if transpose else m
 
 
-def _cols_to_image(xp, dcols, xshape, K, OS, stride, padding, dilation):
-    """(C*K, N*P) column gradients -> (N, C, *S) image gradient, contiguous."""
-    N, C = xshape[:2]
-    nd = len(K)
-    if _flat_ok(xshape[2:], OS, stride):
-        return _col2im_flat(xp, dcols, xshape, K, padding, dilation)
-    c = dcols.reshape((C,) + tuple(K) + (N,) + tuple(OS))
-    c = c.transpose(tuple(range(1, 1 + nd)) + (0, nd + 1) + tuple(range(nd + 2, 2 * nd + 2)))
-    res = xp.empty(tuple(xshape), dcols.dtype)
-    _col2im(xp, c, (C, N) + tuple(xshape[2:]), K, OS, stride, padding, dilation,
-            out=res.swapaxes(0, 1))
-    return res
+def _bmm(xp, a, b, groups, out):
+    """Per image ``a @ b[i]`` (a: (R, Q) or per group (g, R/g, Q/g); b: (n, Q, P)) into out
+    (n, R, P)."""
+    if groups == 1:
+        return xp.matmul(a, b, out=out)
+    n, Q, P = b.shape
+    xp.matmul(a, _as(b, (n, groups, Q // groups, P)),
+              out=out.reshape(n, groups, out.shape[1] // groups, P))
+    return out
 
 
 class Conv(Primitive):
@@ -280,25 +214,24 @@ class Conv(Primitive):
 
     def forward(ctx, xp, x, w, b, stride, padding, dilation, groups):
         K = w.shape[2:]
-        cols, OS = _im2col(xp, x, K, stride, padding, dilation)        # (CK, N*P)
+        N, C = x.shape[:2]
         Oc = w.shape[0]
-        if groups == 1:
-            out = xp.matmul(w.reshape(Oc, -1), cols)
-        else:
-            out = xp.matmul(w.reshape(groups, Oc // groups, -1),
-                            cols.reshape(groups, cols.shape[0] // groups, -1)).reshape(Oc, -1)
-        N = x.shape[0]
-        res = xp.empty((N, Oc) + tuple(OS), out.dtype)
-        src = out.reshape(Oc, N, -1).swapaxes(0, 1)
-        r3 = res.reshape(N, Oc, -1)
-        b3 = b.reshape(1, -1, 1) if b is not None else None
+        OS = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in
+                   zip(x.shape[2:], K, stride, padding, dilation))
+        P = math.prod(OS)
+        cols = xp.empty((C * math.prod(K), N, P), x.dtype)    # per image a (CK, P) view
+        res = xp.empty((N, Oc) + OS, xp.result_type(x, w))
+        r3 = res.reshape(N, Oc, P)
+        wm = _wmat(w, groups)
+        bc = b.reshape(-1, 1) if b is not None else None
 
-        def run(n):
-            if b3 is not None:
-                xp.add(src[n], b3, out=r3[n])
-            else:
-                r3[n] = src[n]
-        _split(xp, N, run, res.size)
+        def run(s, e):
+            c = cols[:, s:e].transpose(1, 0, 2)
+            _im2col(xp, x[s:e], K, stride, padding, dilation, out=c)
+            _bmm(xp, wm, c, groups, r3[s:e])
+            if bc is not None:
+                r3[s:e] += bc
+        _over_batch(xp, N, run, cols.size + res.size)
         ctx.save_for_backward(x, w)
         ctx.cfg = (stride, padding, dilation, groups)
         ctx.cols = cols
@@ -321,21 +254,25 @@ class Conv(Primitive):
 
 
 class ConvData(Primitive):
-    """Gradient of conv w.r.t. its input: ``col2im(W^T g)`` (also conv_transpose)."""
+    """Gradient of conv w.r.t. its input: ``col2im(W^T g)`` per image (also conv_transpose)."""
     _name = 'ConvolutionBackward0'
 
     def forward(ctx, xp, g, w, xshape, stride, padding, dilation, groups):
         K = w.shape[2:]
-        Oc = g.shape[1]
-        gT = _gT(xp, g)                                                     # (O, N*P)
-        if groups == 1:
-            dcols = xp.matmul(w.reshape(Oc, -1).T, gT)                  # (CK, N*P)
-        else:
-            wg = w.reshape(groups, Oc // groups, -1).transpose(0, 2, 1)
-            dcols = xp.matmul(wg, gT.reshape(groups, Oc // groups, -1)).reshape(-1, gT.shape[1])
+        N, Oc = g.shape[:2]
+        OS = tuple(g.shape[2:])
+        g3 = xp.ascontiguousarray(g).reshape(N, Oc, -1)
+        wt = _wmat(w, groups, transpose=True)
+        CK = xshape[1] * math.prod(K)
+        dx = xp.empty(tuple(xshape), xp.result_type(g, w))
+
+        def run(s, e):
+            dcols = _bmm(xp, wt, g3[s:e], groups, xp.empty((e - s, CK, g3.shape[2]), dx.dtype))
+            _col2im(xp, dcols, dx[s:e], K, OS, stride, padding, dilation)
+        _over_batch(xp, N, run, N * CK * g3.shape[2] + dx.size)
         ctx.save_for_backward(g, w)
         ctx.cfg = (xshape, stride, padding, dilation, groups)
-        return _cols_to_image(xp, dcols, xshape, K, g.shape[2:], stride, padding, dilation)
+        return dx
 
     def backward(ctx, gg):
         g, w = ctx.saved_tensors
@@ -349,24 +286,39 @@ class ConvData(Primitive):
 
 
 class ConvWeight(Primitive):
-    """Gradient of conv w.r.t. its weight: ``g (O, N*P) @ cols(x)^T``."""
+    """Gradient of conv w.r.t. its weight: ``g (O, N*P) @ cols(x)^T``, one GEMM per chunk of
+    the batch on columns kept as (C*K, N, P) (the chunk's gradient transposed in cache)."""
     _name = 'ConvolutionBackward0'
 
     def forward(ctx, xp, x, g, wshape, stride, padding, dilation, groups, cols=None):
         K = wshape[2:]
-        if cols is None:
-            cols, _ = _im2col(xp, x, K, stride, padding, dilation)
-        gT = _gT(xp, g)
-        if groups == 1 and cols.shape[0] >= gT.shape[0]:
-            # (cols @ g^T)^T: measured 10-20% faster with OpenBLAS for these skinny-K shapes
-            # (e.g. 288 x 32768 @ 32768 x 64); the plain order wins when C*K < O (first layer)
-            dw = xp.matmul(cols, gT.T).T
-        elif groups == 1:
-            dw = xp.matmul(gT, cols.T)
-        else:
-            O, NP = gT.shape
-            dw = xp.matmul(gT.reshape(groups, O // groups, NP),
-                           cols.reshape(groups, -1, NP).transpose(0, 2, 1))
+        N, Oc = g.shape[:2]
+        g3 = g.reshape(N, Oc, -1)
+        P = g3.shape[2]
+        CK = math.prod(wshape[1:]) * groups
+        dt = xp.result_type(x, g)
+
+        def run(s, e):
+            n = e - s
+            if cols is not None:
+                c = cols[:, s:e]
+            else:
+                c = xp.empty((CK, n, P), x.dtype)
+                _im2col(xp, x[s:e], K, stride, padding, dilation, out=c.transpose(1, 0, 2))
+            if groups == 1 and CK < 64:     # tiny C*K (first layers): per-image GEMMs, summed
+                return xp.matmul(g3[s:e], c.transpose(1, 2, 0)).sum(0)
+            c = _as(c, (CK, n * P))
+            gT = xp.ascontiguousarray(g3[s:e].transpose(1, 0, 2)).reshape(Oc, n * P)
+            if groups > 1:
+                return xp.matmul(gT.reshape(groups, Oc // groups, -1),
+                                 _as(c, (groups, CK // groups, n * P)).transpose(0, 2, 1))
+            if CK >= Oc:       # (cols @ g^T)^T: 10-20% faster with OpenBLAS when C*K >= O
+                return xp.matmul(c, gT.T).T
+            return xp.matmul(gT, c.T)
+        parts = _over_batch(xp, N, run, g3.size + CK * N * P)
+        dw = parts[0].astype(dt, copy=True) if len(parts) > 1 else parts[0]
+        for p in parts[1:]:
+            dw += p
         ctx.save_for_backward(x, g)
         ctx.cfg = (stride, padding, dilation, groups)
         return dw.reshape(wshape).astype(x.dtype, copy=False)
@@ -512,7 +464,7 @@ class Unfold(Primitive):
     _name = 'Im2ColBackward0'
 
     def forward(ctx, xp, x, K, dilation, padding, stride):
-        cols, O = _im2col_batched(xp, x, K, stride, padding, dilation)
+        cols, O = _im2col(xp, x, K, stride, padding, dilation)
         ctx.cfg = (tuple(x.shape), K, O, stride, padding, dilation)
         return cols
 
@@ -531,10 +483,9 @@ class Fold(Primitive):
         O = tuple(_out_size(s, k, st, p, d) for s, k, st, p, d in
                   zip(output_size, K, stride, padding, dilation))
         ctx.cfg = (K, dilation, padding, stride)
-        nd = len(K)
-        c = cols.reshape((N, C) + tuple(K) + tuple(O))
-        c = c.transpose(tuple(range(2, 2 + nd)) + (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)))
-        return _col2im(xp, c, (N, C) + tuple(output_size), K, O, stride, padding, dilation)
+        out = xp.empty((N, C) + tuple(output_size), cols.dtype)
+        src = cols.copy() if _flat_ok(output_size, O, stride) else cols   # flat col2im writes
+        return _col2im(xp, src, out, K, O, stride, padding, dilation)
 
     def backward(ctx, g):
         K, dilation, padding, stride = ctx.cfg

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap, bind
-from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname
+from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname, mm2
 from .pointwise import _out
 from ..amp._policy import on as _ac, run as _ac_run
 
@@ -170,7 +170,7 @@ class Mm(Primitive):
 
     def forward(ctx, xp, x, y):
         ctx.save_for_backward(x, y)
-        return xp.matmul(x, y)
+        return mm2(xp, x, y)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
@@ -217,6 +217,8 @@ class Matmul(Primitive):
 
     def forward(ctx, xp, x, y):
         ctx.save_for_backward(x, y)
+        if x.ndim == 2 and y.ndim == 2:
+            return mm2(xp, x, y)
         return xp.matmul(x, y)
 
     def backward(ctx, g):
@@ -370,7 +372,9 @@ class AddMatmul(Primitive):
         ctx.save_for_backward(a, b)
         ctx.beta, ctx.alpha, ctx.kind = beta, alpha, kind
         if kind == 'sum':
-            p = xp.matmul(a.transpose(1, 0, 2).reshape(a.shape[1], -1), b.reshape(-1, b.shape[2]))
+            p = mm2(xp, a.transpose(1, 0, 2).reshape(a.shape[1], -1), b.reshape(-1, b.shape[2]))
+        elif a.ndim == 2 and b.ndim == 2:
+            p = mm2(xp, a, b)
         else:
             p = xp.matmul(a, b)
         if alpha != 1:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ._util import Primitive, wrap_dim
+from ._util import Primitive, wrap_dim, mm2
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['linear', 'bilinear', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout',
@@ -24,8 +24,10 @@ class Linear(Primitive):
         ctx.save_for_backward(x, w)
         ctx.has_b = b is not None
         if x.ndim > 2 and x.flags.c_contiguous:    # one big GEMM beats a batch of small ones
-            out = xp.matmul(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(
+            out = mm2(xp, x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(
                 x.shape[:-1] + (w.shape[0],))
+        elif x.ndim == 2:
+            out = mm2(xp, x, w.T)
         else:
             out = xp.matmul(x, w.T)
         if b is not None:

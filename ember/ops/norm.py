@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._util import Primitive
+from ._util import Primitive, over_batch
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'local_response_norm',
@@ -28,17 +28,38 @@ def _bn_layout(x, axes):
     return (x.ndim >= 2 and axes == (0,) + tuple(range(2, x.ndim)) and x.flags.c_contiguous)
 
 
-def _csum(a):
-    """Per-channel float64 sums of a C-contiguous (N, C, ...) array: shape (C,).
+def _rowsum(a3):
+    """Sums of each (n, c) row of an (n, C, L) array.
 
-    Each (n, c) row is summed in its own dtype first: NumPy sums a contiguous axis pairwise
-    (error ~log2(L) ulp, not L ulp), and without a cast buffer that pass is ~3.5x faster than
-    ``sum(dtype=float64)``; the N row sums are then added in float64."""
-    n, c = a.shape[:2]
-    a3 = a.reshape(n, c, -1)
+    A float32 row is summed in float32: NumPy sums a contiguous axis pairwise (error ~log2(L)
+    ulp, not L ulp), and without a cast buffer that pass is ~3.5x faster than
+    ``sum(dtype=float64)``; :func:`_csums` adds the rows in float64."""
     if a3.dtype == np.float32 and a3.shape[2] >= 16:
-        return a3.sum(axis=2).sum(axis=0, dtype=np.float64)
-    return a3.sum(axis=2, dtype=np.float64).sum(axis=0)
+        return a3.sum(axis=2)
+    return a3.sum(axis=2, dtype=np.float64)
+
+
+def _csums(xp, n, fn, work):
+    """Per-channel float64 totals of the row sums ``fn(start, stop)`` returns, chunk by chunk
+    of the batch on the CPU threads: a tuple of (C,) arrays, one per array fn sums."""
+    parts = over_batch(xp, n, fn, work)
+    return tuple(xp.concatenate([p[i] for p in parts]).sum(axis=0, dtype=np.float64)
+                 for i in range(len(parts[0])))
+
+
+def _bn_affine(xp, x3, a, b, out3=None):
+    """``x * a + b`` per channel of an (N, C, L) array, chunks of the batch on the threads."""
+    dt = x3.dtype
+    a = a.astype(dt).reshape(-1, 1)
+    b = b.astype(dt).reshape(-1, 1)
+    out3 = xp.empty(x3.shape, dt) if out3 is None else out3
+
+    def run(s, e):
+        r = out3[s:e]
+        xp.multiply(x3[s:e], a, out=r)
+        r += b
+    over_batch(xp, x3.shape[0], run, 2 * x3.size)
+    return out3
 
 
 class _Norm(Primitive):
@@ -51,13 +72,20 @@ class _Norm(Primitive):
     def forward(ctx, xp, x, w, b, axes, eps, wshape, stats=None):
         ctx.wshape = wshape
         keep = tuple(1 if i in axes else s for i, s in enumerate(x.shape))
-        if stats is None and _bn_layout(x, axes):
+        bn = _bn_layout(x, axes)
+        if stats is None and bn:
+            x3 = x.reshape(x.shape[0], x.shape[1], -1)
             n = x.size // x.shape[1]
-            mean = (_csum(x) / n).reshape(keep)
-            d = x - mean.astype(x.dtype)
-            xp.multiply(d, d, out=d)
-            var = (_csum(d) / n).reshape(keep)
-            del d
+            mean, = _csums(xp, x3.shape[0], lambda s, e: (_rowsum(x3[s:e]),), x.size)
+            mean /= n
+            m32 = mean.astype(x.dtype).reshape(-1, 1)
+
+            def sq(s, e):
+                d = x3[s:e] - m32
+                xp.multiply(d, d, out=d)
+                return (_rowsum(d),)
+            var, = _csums(xp, x3.shape[0], sq, 2 * x.size)
+            mean, var = mean.reshape(keep), (var / n).reshape(keep)
             ctx.batch_stats = (mean.reshape(-1), var.reshape(-1))
         elif stats is None:
             mean = x.mean(axis=axes, dtype=np.float64, keepdims=True)
@@ -74,8 +102,12 @@ class _Norm(Primitive):
         beta = -mean * alpha
         if b is not None:
             beta = beta + b.reshape(wshape)
-        out = x * alpha.astype(x.dtype)
-        out += beta.astype(x.dtype)
+        if bn:
+            out = _bn_affine(xp, x.reshape(x.shape[0], x.shape[1], -1), alpha, beta
+                             ).reshape(x.shape)
+        else:
+            out = x * alpha.astype(x.dtype)
+            out += beta.astype(x.dtype)
         ctx.save_for_backward(x, w)
         ctx.mean, ctx.invstd = mean, invstd
         ctx.axes, ctx.eps, ctx.train = axes, eps, stats is None
@@ -156,24 +188,34 @@ def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
         dx = A g - K x + (K mean - A s_g / n),   K = A invstd sum(g * xhat) / n   (training)
         dx = A g                                                                  (eval)
     """
-    c = x.shape[1]
+    N, c = x.shape[:2]
     n = x.size // c
-    bshape = (1, c) + (1,) * (x.ndim - 2)
+    x3, g3 = x.reshape(N, c, -1), g.reshape(N, c, -1)
     mean1, inv1 = mean.reshape(-1), invstd.reshape(-1)
-    s_g = _csum(g)
     m32 = mean1.astype(x.dtype)
-    d = x - m32.reshape(bshape)                 # centred: no cancellation in sum(g (x - mean))
-    d *= g
-    sum_gxhat = inv1 * (_csum(d) + (m32 - mean1) * s_g)
-    del d
+    mc = m32.reshape(-1, 1)
+
+    def sums(s, e):
+        gs = g3[s:e]
+        d = x3[s:e] - mc                        # centred: no cancellation in sum(g (x - mean))
+        d *= gs
+        return _rowsum(gs), _rowsum(d)
+    s_g, s_gd = _csums(xp, N, sums, 2 * x.size)
+    sum_gxhat = inv1 * (s_gd + (m32 - mean1) * s_g)
     a = inv1 * (w.astype(np.float64) if w is not None else 1.0)
-    dx = g * a.astype(x.dtype).reshape(bshape)
     if train:
         k = a * inv1 * sum_gxhat / n
-        kx = x * k.astype(x.dtype).reshape(bshape)
-        dx -= kx
-        del kx
-        dx += (k * mean1 - a * s_g / n).astype(x.dtype).reshape(bshape)
+        dx3 = _bn_affine(xp, x3, -k, k * mean1 - a * s_g / n)    # -K x + (K mean - A s_g / n)
+        a32 = a.astype(x.dtype).reshape(-1, 1)
+
+        def add_ag(s, e):
+            r = dx3[s:e]
+            t = g3[s:e] * a32
+            r += t
+        over_batch(xp, N, add_ag, 2 * x.size)
+    else:
+        dx3 = _bn_affine(xp, g3, a, np.zeros_like(a))
+    dx = dx3.reshape(x.shape)
     dt = x.dtype
     gw = sum_gxhat.astype(dt) if w is not None else xp.zeros(0, dt)
     gb = s_g.astype(dt) if has_b else xp.zeros(0, dt)

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..autograd.function import _StandIn
-from ._util import Primitive
+from ._util import Primitive, over_batch
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices',
@@ -271,21 +271,38 @@ def _pool2x2_code(xp, x, O):
     when the output holds a NaN. Rows first (their slices keep a contiguous inner axis):
     ``m = max(row0, row1)`` with ``rsel = row1 > row0`` per column, then ``csel = m1 > m0``,
     corrected on ties ``m0 == m1`` to column 1 when only column 1's maximum sits in row 0.
+    Chunks of the leading axis run on the CPU threads.
     """
     Ho, Wo = O
-    xs = x[..., :2 * Ho, :2 * Wo]
-    r0, r1 = xs[..., 0::2, :], xs[..., 1::2, :]
-    m = xp.maximum(r0, r1)                          # (..., Ho, 2 Wo)
-    rsel = xp.greater(r1, r0)
-    m0, m1 = m[..., 0::2], m[..., 1::2]
-    out = xp.maximum(m0, m1)
-    if xp.isnan(out).any():
-        return out, None
-    csel = xp.greater(m1, m0)
-    tie = xp.equal(m1, m0)
-    tie &= xp.greater(rsel[..., 0::2], rsel[..., 1::2])   # row 1 in column 0, row 0 in column 1
-    csel |= tie
-    return out, (rsel, csel)
+    lead = x.shape[:-2]
+    out = xp.empty(lead + (Ho, Wo), x.dtype)
+    rsel = xp.empty(lead + (Ho, 2 * Wo), bool)
+    csel = xp.empty(lead + (Ho, Wo), bool)
+
+    def run(s, e):
+        xs = x[s:e][..., :2 * Ho, :2 * Wo]
+        r0, r1 = xs[..., 0::2, :], xs[..., 1::2, :]
+        m = xp.maximum(r0, r1)                      # (..., Ho, 2 Wo)
+        rs, cs, o = rsel[s:e], csel[s:e], out[s:e]
+        xp.greater(r1, r0, out=rs)
+        m0, m1 = m[..., 0::2], m[..., 1::2]
+        xp.maximum(m0, m1, out=o)
+        if xp.isnan(o).any():
+            return True
+        xp.greater(m1, m0, out=cs)
+        tie = xp.equal(m1, m0)
+        tie &= xp.greater(rs[..., 0::2], rs[..., 1::2])  # row 1 in column 0, row 0 in column 1
+        cs |= tie
+        return False
+    nan = any(_chunks(xp, x, run, 2 * x.size))
+    return out, (None if nan else (rsel, csel))
+
+
+def _chunks(xp, x, fn, work):
+    """``fn(start, stop)`` over chunks of x's leading axis (threads), or once for a 2-D x."""
+    if x.ndim < 3:
+        return [fn(None, None)]           # x[None:None] is all of x
+    return over_batch(xp, x.shape[0], fn, work)
 
 
 def _pool2x2_grad(xp, g, x, code):
@@ -294,15 +311,19 @@ def _pool2x2_grad(xp, g, x, code):
     rsel, csel = code
     Ho, Wo = g.shape[-2:]
     gx = xp.empty_like(x, dtype=g.dtype)           # the input's memory layout
-    if x.shape[-2] != 2 * Ho:
-        gx[..., 2 * Ho:, :] = 0
-    if x.shape[-1] != 2 * Wo:
-        gx[..., :, 2 * Wo:] = 0
-    gm = xp.empty_like(rsel, dtype=g.dtype)
-    xp.multiply(g, csel, out=gm[..., 1::2])
-    xp.multiply(g, xp.logical_not(csel), out=gm[..., 0::2])
-    xp.multiply(gm, rsel, out=gx[..., 1:2 * Ho:2, :2 * Wo])
-    xp.multiply(gm, xp.logical_not(rsel), out=gx[..., 0:2 * Ho:2, :2 * Wo])
+
+    def run(s, e):
+        gs, rs, cs, r = g[s:e], rsel[s:e], csel[s:e], gx[s:e]
+        if x.shape[-2] != 2 * Ho:
+            r[..., 2 * Ho:, :] = 0
+        if x.shape[-1] != 2 * Wo:
+            r[..., :, 2 * Wo:] = 0
+        gm = xp.empty(rs.shape, g.dtype)
+        xp.multiply(gs, cs, out=gm[..., 1::2])
+        xp.multiply(gs, xp.logical_not(cs), out=gm[..., 0::2])
+        xp.multiply(gm, rs, out=r[..., 1:2 * Ho:2, :2 * Wo])
+        xp.multiply(gm, xp.logical_not(rs), out=r[..., 0:2 * Ho:2, :2 * Wo])
+    _chunks(xp, x, run, 2 * x.size)
     return gx
 
 

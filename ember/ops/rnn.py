@@ -21,7 +21,7 @@ composed ember ops and differentiated through them, so higher-order gradients ar
 from .._tensor import _wrap
 from ..autograd.function import _StandIn
 from ..autograd.grad_mode import _state
-from ._util import Primitive
+from ._util import Primitive, mm2
 
 __all__ = []
 
@@ -180,11 +180,11 @@ class LSTMLayer(_Layer):
         r[1] = _wrap(dh) if nx[1] is not None else None
         r[2] = _wrap(dc) if nx[2] is not None else None
         if nx[3] is not None:
-            r[3] = _wrap(dG.T @ hprev)
+            r[3] = _wrap(mm2(xp, dG.T, hprev))
         if nx[4] is not None:
             r[4] = _wrap(dG.sum(0))
         if proj and nx[5] is not None:
-            r[5] = _wrap(dhs.T @ hu)
+            r[5] = _wrap(mm2(xp, dhs.T, hu))
         return tuple(r)
 
 
@@ -297,7 +297,7 @@ class GRULayer(_Layer):
         r[0] = _wrap(DI) if nx[0] is not None else None
         r[1] = _wrap(dh) if nx[1] is not None else None
         if nx[3] is not None:
-            r[3] = _wrap(DH.T @ hprev)
+            r[3] = _wrap(mm2(xp, DH.T, hprev))
         if nx[4] is not None:
             r[4] = _wrap(DH.sum(0))
         return tuple(r)
@@ -390,7 +390,7 @@ class RNNLayer(_Layer):
         r[0] = _wrap(D) if nx[0] is not None else None
         r[1] = _wrap(dh) if nx[1] is not None else None
         if nx[3] is not None:
-            r[3] = _wrap(D.T @ hprev)
+            r[3] = _wrap(mm2(xp, D.T, hprev))
         if nx[4] is not None:
             r[4] = _wrap(D.sum(0))
         return tuple(r)

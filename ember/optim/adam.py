@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .._tensor import _wrap
+from ..backend.cpu import parallel
 from .optimizer import Optimizer, _value, _closure_loss, _scalar_state, _check_adam_options
 
 __all__ = ['Adam', 'AdamW']
@@ -58,27 +59,43 @@ class Adam(Optimizer):
                 step_t = state['step']._data
                 step_t += 1
                 step = float(step_t)
-                if wd != 0:
-                    if decoupled:
-                        d *= t(1 - lr * wd)
-                    else:
-                        g = g + d * t(wd)
-                m, v = state['exp_avg']._data, state['exp_avg_sq']._data
-                m += (g - m) * t(1 - b1)              # lerp(m, g, 1 - b1)
-                v *= t(b2)
-                v += g * g * t(1 - b2)
-                bc1 = 1 - b1 ** step
-                bc2_sqrt = math.sqrt(1 - b2 ** step)
-                if amsgrad:
-                    mx = state['max_exp_avg_sq']._data
-                    np.maximum(mx, v, out=mx)
-                    denom = np.sqrt(mx) / t(bc2_sqrt)
+                mx = state['max_exp_avg_sq']._data if amsgrad else None
+                args = (b1, b2, lr, wd, eps, decoupled, 1 - b1 ** step,
+                        math.sqrt(1 - b2 ** step), t)
+                arrays = (d, g, state['exp_avg']._data, state['exp_avg_sq']._data, mx)
+                if (type(d) is np.ndarray and d.size >= _CHUNK
+                        and all(a is None or a.flags.c_contiguous for a in arrays)):
+                    # cache-sized chunks, one fused pass each, on the CPU threads
+                    flat = [a.reshape(-1) if a is not None else None for a in arrays]
+                    parallel(d.size, lambda s, e: _update(
+                        *[f[s:e] if f is not None else None for f in flat], *args),
+                        work=6 * d.size, grain=_CHUNK // 4, chunks=d.size // (_CHUNK // 4))
                 else:
-                    denom = np.sqrt(v) / t(bc2_sqrt)
-                denom += t(eps)
-                d -= t(lr / bc1) * m / denom
+                    _update(*arrays, *args)
                 p._vc[0] += 1
         return loss
+
+
+_CHUNK = 1 << 16        # parameters from which Adam's update runs in chunks of _CHUNK / 4
+
+
+def _update(d, g, m, v, mx, b1, b2, lr, wd, eps, decoupled, bc1, bc2_sqrt, t):
+    """Adam's update of one parameter (or a slice of it) in place."""
+    if wd != 0:
+        if decoupled:
+            d *= t(1 - lr * wd)
+        else:
+            g = g + d * t(wd)
+    m += (g - m) * t(1 - b1)              # lerp(m, g, 1 - b1)
+    v *= t(b2)
+    v += g * g * t(1 - b2)
+    if mx is not None:
+        np.maximum(mx, v, out=mx)
+        denom = np.sqrt(mx) / t(bc2_sqrt)
+    else:
+        denom = np.sqrt(v) / t(bc2_sqrt)
+    denom += t(eps)
+    d -= t(lr / bc1) * m / denom
 
 
 class AdamW(Adam):

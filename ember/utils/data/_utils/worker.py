@@ -125,6 +125,8 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
     putting ``(index, batch)`` (or an ExceptionWrapper) on ``data_queue``."""
     global _worker_info
     try:
+        from ....backend import cpu
+        cpu.set_num_threads(1)        # as PyTorch's workers: one thread each, the cores are shared
         seed = _seed_worker(base_seed, worker_id)
         if shm_prefix is not None:
             shm.set_prefix(f'{shm_prefix}{worker_id}_')
