@@ -47,18 +47,23 @@ def _csums(xp, n, fn, work):
                  for i in range(len(parts[0])))
 
 
-def _bn_affine(xp, x3, a, b, out3=None):
-    """``x * a + b`` per channel of an (N, C, L) array, chunks of the batch on the threads."""
+def _bn_affine(xp, x3, a, b, g3=None, ga=None):
+    """``x * a + b`` (``+ g * ga`` when given) per channel of (N, C, L) arrays, one fused pass
+    per chunk of the batch on the CPU threads."""
     dt = x3.dtype
     a = a.astype(dt).reshape(-1, 1)
     b = b.astype(dt).reshape(-1, 1)
-    out3 = xp.empty(x3.shape, dt) if out3 is None else out3
+    ga = ga.astype(dt).reshape(-1, 1) if g3 is not None else None
+    out3 = xp.empty(x3.shape, dt)
 
     def run(s, e):
         r = out3[s:e]
         xp.multiply(x3[s:e], a, out=r)
         r += b
-    over_batch(xp, x3.shape[0], run, 2 * x3.size)
+        if g3 is not None:
+            t = g3[s:e] * ga
+            r += t
+    over_batch(xp, x3.shape[0], run, (2 if g3 is None else 3) * x3.size)
     return out3
 
 
@@ -203,16 +208,9 @@ def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
     s_g, s_gd = _csums(xp, N, sums, 2 * x.size)
     sum_gxhat = inv1 * (s_gd + (m32 - mean1) * s_g)
     a = inv1 * (w.astype(np.float64) if w is not None else 1.0)
-    if train:
+    if train:      # dx = A g - K x + (K mean - A s_g / n)
         k = a * inv1 * sum_gxhat / n
-        dx3 = _bn_affine(xp, x3, -k, k * mean1 - a * s_g / n)    # -K x + (K mean - A s_g / n)
-        a32 = a.astype(x.dtype).reshape(-1, 1)
-
-        def add_ag(s, e):
-            r = dx3[s:e]
-            t = g3[s:e] * a32
-            r += t
-        over_batch(xp, N, add_ag, 2 * x.size)
+        dx3 = _bn_affine(xp, x3, -k, k * mean1 - a * s_g / n, g3, a)
     else:
         dx3 = _bn_affine(xp, g3, a, np.zeros_like(a))
     dx = dx3.reshape(x.shape)

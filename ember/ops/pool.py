@@ -635,10 +635,22 @@ def _apply_mats(xp, x, mats):
         if M is None:
             continue
         ax = x.ndim - nd + j
-        if ax == x.ndim - 1:
-            x = xp.matmul(x, M.T)
+        lead, s, tail = x.shape[:ax], x.shape[ax], x.shape[ax + 1:]
+        if math.prod(tail) == 1:          # one product over every leading index, not a stack
+            x2 = x.reshape(-1, s)
+            if M.shape[0] == 1:           # a weighted sum (e.g. global average): one GEMV
+                y = xp.matmul(x2, M[0])
+            elif s == 1:                  # a broadcast (its adjoint): one multiply
+                col = M[:, 0]
+                if bool((col == col[0]).all()):   # equal weights: a repeat, ~5x faster
+                    y = xp.repeat(x2, M.shape[0], axis=1)
+                    y *= col[0]
+                else:
+                    y = x2 * col
+            else:
+                y = xp.matmul(x2, M.T)
+            x = y.reshape(lead + (M.shape[0],) + tail)
         else:
-            lead, s, tail = x.shape[:ax], x.shape[ax], x.shape[ax + 1:]
             x3 = x.reshape(math.prod(lead), s, math.prod(tail))
             x = xp.matmul(M, x3).reshape(lead + (M.shape[0],) + tail)
     return x
