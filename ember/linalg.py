@@ -3,8 +3,9 @@ from .ops.linalg import (matmul, vecdot, multi_dot, _linalg_cross as cross, lina
                          vector_norm, matrix_norm, det, linalg_slogdet as slogdet, inv, inv_ex,
                          solve, linalg_svd as svd, svdvals, linalg_qr as qr, eigh, eigvalsh,
                          linalg_cholesky as cholesky, pinv, matrix_rank, matrix_power,
-                         LinAlgError)
+                         solve_triangular, LinAlgError)
 
 __all__ = ['matmul', 'vecdot', 'multi_dot', 'cross', 'norm', 'vector_norm', 'matrix_norm', 'det',
            'slogdet', 'inv', 'inv_ex', 'solve', 'svd', 'svdvals', 'qr', 'eigh', 'eigvalsh',
-           'cholesky', 'pinv', 'matrix_rank', 'matrix_power', 'LinAlgError']
+           'cholesky', 'pinv', 'matrix_rank', 'matrix_power', 'solve_triangular',
+           'LinAlgError']

@@ -130,3 +130,21 @@ def numeric_grad(f, x, eps=1e-6):
         x[i] = old
         g[i] = (fp - fm) / (2 * eps)
     return g
+
+
+def fd_check(fn, *arrays, device='cpu', eps=1e-6, rtol=1e-6, atol=1e-6):
+    """ember's backward of ``sum(fn(*x) * w)`` against central differences, in float64, for
+    every array input (an input fn does not use must get a zero or no gradient)."""
+    arrays = [np.asarray(a, np.float64) for a in arrays]
+    ts = [ember.tensor(a, device=device, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    w = np.random.RandomState(3).standard_normal(tuple(out.shape))
+    (out * ember.tensor(w, device=device)).sum().backward()
+    for i, a in enumerate(arrays):
+        def f(v, i=i):
+            args = [ember.tensor(v if j == i else arrays[j], device=device)
+                    for j in range(len(arrays))]
+            return float((to_np(fn(*args)) * w).sum())
+        num = numeric_grad(f, a.copy(), eps)
+        got = to_np(ts[i].grad) if ts[i].grad is not None else np.zeros_like(a)
+        np.testing.assert_allclose(got, num, rtol=rtol, atol=atol)

@@ -9,7 +9,7 @@ import pytest
 
 import ember
 from ember.backend import cpu
-from helpers import needs_torch, torch
+from tests.helpers import needs_torch, torch
 
 pytestmark = pytest.mark.skipif(cpu._blas.set is None,
                                 reason="OpenBLAS's thread count is not switchable here")

@@ -13,7 +13,9 @@ from ._util import Primitive
 
 __all__ = ['tensor', 'as_tensor', 'asarray', 'from_numpy', 'zeros', 'ones', 'full', 'empty', 'eye',
            'arange', 'range', 'linspace', 'logspace', 'zeros_like', 'ones_like', 'full_like',
-           'empty_like', 'scalar_tensor', 'empty_strided', 'complex', 'polar']
+           'empty_like', 'scalar_tensor', 'empty_strided', 'complex', 'polar',
+           'hann_window', 'hamming_window', 'blackman_window', 'bartlett_window',
+           'kaiser_window']
 
 _ndarray = np.ndarray
 
@@ -757,6 +759,202 @@ def complex(real, imag, *, out=None):
 
 def polar(abs, angle, *, out=None):
     return _wrap(abs._data * np.exp(1j * angle._data))
+
+
+# ---------------------------------------------------------------------------- window functions
+
+class _Default:
+    """A default that tells "not given" apart (PyTorch's overloads take alpha/beta only after
+    periodic); it shows as the value PyTorch uses."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+_NO = _Default(True)
+_CTYPE = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
+          'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int', 'int16': 'short int',
+          'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
+          'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
+
+
+def _window_args(name, window_length, periodic, dtype, layout, device, requires_grad):
+    """PyTorch's argument parsing and ``window_function_checks``: (length, periodic, dtype)."""
+    if isinstance(window_length, Tensor) and window_length._data.ndim == 0 and \
+            window_length._data.dtype.kind in 'iu':
+        window_length = window_length.item()
+    if isinstance(window_length, np.integer):
+        window_length = builtins.int(window_length)
+    if not isinstance(window_length, builtins.int) or isinstance(window_length, builtins.bool):
+        raise TypeError(f"{name}(): argument 'window_length' (position 1) must be int, not "
+                        f'{type(window_length).__name__}')
+    if not _given(periodic):
+        periodic = periodic.value
+    elif not isinstance(periodic, (builtins.bool, np.bool_)):
+        raise TypeError(f'{name}() received an invalid combination of arguments - got (int, '
+                        f'{type(periodic).__name__}), but expected (int window_length, bool '
+                        'periodic, *, torch.dtype dtype, torch.layout layout, torch.device '
+                        'device, bool pin_memory, bool requires_grad)')
+    dt = dtype or _dtype.get_default_dtype()
+    sparse = layout is not None and 'sparse' in str(layout).lower()
+
+    def options():
+        dev = canonical(device) or _DEFAULT_DEVICE[0]
+        return (f"TensorOptions(dtype={_CTYPE[dt.name]}{' (default)' if dtype is None else ''}, "
+                f"device={dev.type if dev is not None else 'cpu'}, "
+                f"layout={'Sparse' if sparse else 'Strided'}"
+                f"{' (default)' if layout is None else ''}, "
+                f"requires_grad={'true' if requires_grad else 'false (default)'}, "
+                'pinned_memory=false, memory_format=(nullopt))')
+    if sparse:
+        raise RuntimeError(f'{name} is not implemented for sparse types, got: {options()}')
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(f'{name} expects floating point dtypes, got: {options()}')
+    if window_length < 0:
+        raise RuntimeError(f'{name} requires non-negative window_length, got '
+                           f'window_length={window_length}')
+    return window_length, builtins.bool(periodic), dt
+
+
+def _window(name, window_length, periodic, dtype, layout, device, requires_grad, body):
+    """A window of ``window_length`` points: ``body(w, r, op, N, opm)`` gets ``w = arange(N)``
+    (N one more when ``periodic``) and computes the window step by step as PyTorch does, each
+    step rounded to the dtype (``r``) from its opmath type ``opm`` (float32 for float16 and
+    bfloat16); ``op(v)`` is a scalar operand cast to the dtype."""
+    n, periodic, dt = _window_args(name, window_length, periodic, dtype, layout, device,
+                                   requires_grad)
+    npdt = _dtype.to_np(dt)
+    if n <= 1:
+        arr = np.ones((n,), npdt)
+    elif dt.is_complex:
+        cname = 'ComplexFloat' if dt is _dtype.complex64 else 'ComplexDouble'
+        raise NotImplementedError(f'"arange_cpu" not implemented for \'{cname}\'')
+    else:
+        opm = np.float64 if dt is _dtype.float64 else np.float32
+
+        def r(x):           # round to the dtype, keep computing in opmath
+            x = np.asarray(x, opm)
+            return x if npdt == opm else x.astype(npdt).astype(opm)
+
+        def op(v):          # a Python scalar operand: cast to the tensor's dtype, as PyTorch does
+            return r(opm(v))[()]
+        N = n + 1 if periodic else n
+        with np.errstate(all='ignore'):
+            w = body(r(np.arange(N, dtype=np.float64)), r, op, N, opm)
+        arr = (w[:N - 1] if periodic else w).astype(npdt)
+    t = _wrap(_on(arr, canonical(device)))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _hamming_body(alpha, beta):
+    def body(w, r, op, N, opm):
+        w = r(w * op(math.pi * 2. / (N - 1)))
+        return r(r(r(np.cos(w)) * op(-beta)) + op(alpha))
+    return body
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                pin_memory=False, requires_grad=False):
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / (N - 1))`` (``torch.hann_window``).
+
+    Args:
+        window_length: number of points (0 gives an empty tensor, 1 gives ``[1.]``).
+        periodic: if True (default), the first ``window_length`` points of a window of
+            ``window_length + 1`` (for spectral analysis); else symmetric.
+        dtype: a floating dtype (default: the default dtype). device, requires_grad: as usual.
+    """
+    return _window('hann_window', window_length, periodic, dtype, layout, device, requires_grad,
+                   _hamming_body(0.5, 0.5))
+
+
+def _given(v):
+    return not isinstance(v, _Default)
+
+
+def hamming_window(window_length, periodic=_NO, alpha=_Default(0.54), beta=_Default(0.46), *,
+                   dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+    """The Hamming window ``alpha - beta cos(2 pi n / (N - 1))`` (``torch.hamming_window``).
+
+    Args:
+        window_length, periodic, dtype, device, requires_grad: as in ``hann_window``.
+        alpha, beta: the coefficients (0.54 and 0.46); like PyTorch's overloads, ``alpha``
+            needs ``periodic`` and ``beta`` needs ``alpha``.
+    """
+    if (_given(alpha) and not _given(periodic)) or (_given(beta) and not _given(alpha)):
+        got = ['int'] + (['bool'] if _given(periodic) else []) + \
+            [f'{k}={type(v).__name__}' for k, v in (('alpha', alpha), ('beta', beta)) if _given(v)]
+        raise TypeError(f"hamming_window() received an invalid combination of arguments - got "
+                        f"({', '.join(got)}), but expected (int window_length, bool periodic, "
+                        'float alpha, float beta, *, torch.dtype dtype, torch.layout layout, '
+                        'torch.device device, bool pin_memory, bool requires_grad)')
+    for v, nm in ((alpha, 'alpha'), (beta, 'beta')):
+        if _given(v) and (not isinstance(v, numbers.Real) or isinstance(v, builtins.bool)):
+            raise TypeError(f"hamming_window(): argument '{nm}' must be float, not "
+                            f'{type(v).__name__}')
+    alpha = builtins.float(alpha.value if not _given(alpha) else alpha)
+    beta = builtins.float(beta.value if not _given(beta) else beta)
+    return _window('hamming_window', window_length, periodic, dtype, layout, device,
+                   requires_grad, _hamming_body(alpha, beta))
+
+
+def _blackman_body(w, r, op, N, opm):
+    w = r(w * op(math.pi / (N - 1)))
+    a = r(r(np.cos(r(w * op(4)))) * op(0.08))
+    b = r(r(np.cos(r(w * op(2)))) * op(0.5))
+    return r(r(a - b) + op(0.42))
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    pin_memory=False, requires_grad=False):
+    """The Blackman window ``0.42 - 0.5 cos(2 pi n / (N-1)) + 0.08 cos(4 pi n / (N-1))``
+    (``torch.blackman_window``; arguments as in ``hann_window``)."""
+    return _window('blackman_window', window_length, periodic, dtype, layout, device,
+                   requires_grad, _blackman_body)
+
+
+def _bartlett_body(w, r, op, N, opm):
+    w = r(w * op(2. / (N - 1)))
+    h = ((N - 1) >> 1) + 1
+    w[h:] = r(-w[h:] + op(2))
+    return w
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    pin_memory=False, requires_grad=False):
+    """The triangular Bartlett window ``1 - |2n / (N - 1) - 1|`` (``torch.bartlett_window``;
+    arguments as in ``hann_window``)."""
+    return _window('bartlett_window', window_length, periodic, dtype, layout, device,
+                   requires_grad, _bartlett_body)
+
+
+def kaiser_window(window_length, periodic=_NO, beta=_Default(12.0), *, dtype=None, layout=None,
+                  device=None, pin_memory=False, requires_grad=False):
+    """The Kaiser window ``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)``, ``a = (N - 1) / 2``
+    (``torch.kaiser_window``).
+
+    Args:
+        window_length, periodic, dtype, device, requires_grad: as in ``hann_window``.
+        beta: the shape parameter (12.0); like PyTorch's overloads it needs ``periodic``.
+    """
+    if _given(beta) and not _given(periodic):
+        raise TypeError(f'kaiser_window() received an invalid combination of arguments - got '
+                        f'(int, beta={type(beta).__name__}), but expected (int window_length, bool '
+                        'periodic, float beta, *, torch.dtype dtype, torch.layout layout, '
+                        'torch.device device, bool pin_memory, bool requires_grad)')
+    if _given(beta) and (not isinstance(beta, numbers.Real) or isinstance(beta, builtins.bool)):
+        raise TypeError(f"kaiser_window(): argument 'beta' must be float, not "
+                        f'{type(beta).__name__}')
+    beta = builtins.float(beta.value if not _given(beta) else beta)
+
+    def body(w, r, op, N, opm):
+        a, b = opm((N - 1) / 2.0), opm(beta)        # the kernel's opmath constants
+        x = b * np.sqrt(np.abs(opm(1) - ((w - a) / a) ** opm(2)))
+        return r(np.i0(x.astype(np.float64)).astype(opm) / opm(np.i0(np.float64(b))))
+    return _window('kaiser_window', window_length, periodic, dtype, layout, device,
+                   requires_grad, body)
 
 
 # ---------------------------------------------------------------------------- conversion

@@ -7,6 +7,7 @@ or where the result is a view (unfold, real, imag, view_as_real/complex).
 """
 import builtins
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -1386,6 +1387,63 @@ def is_same_size(input, other):
     return tuple(input.shape) == tuple(other.shape)
 
 
+_ISIN_SIG = ('isin() received an invalid combination of arguments - got ({}), but expected one '
+             'of:\n'
+             ' * (Tensor elements, Tensor test_elements, *, bool assume_unique = False, bool '
+             'invert = False, Tensor out = None)\n'
+             ' * (Number element, Tensor test_elements, *, bool assume_unique = False, bool invert '
+             '= False, Tensor out = None)\n'
+             ' * (Tensor elements, Number test_element, *, bool assume_unique = False, bool invert '
+             '= False, Tensor out = None)\n')
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
+    """Whether each element of ``elements`` is in ``test_elements`` (a bool tensor shaped like
+    ``elements``; ``invert`` negates it). Either argument may be a number, not both; values
+    are compared in their promoted dtype (NaN matches nothing), as ``torch.isin`` does.
+
+    Args:
+        elements: a tensor or a number. test_elements: a tensor or a number.
+        assume_unique: accepted for PyTorch's signature (the result does not depend on it).
+        invert: return ``not in`` instead.
+    """
+    et, tt = isinstance(elements, Tensor), isinstance(test_elements, Tensor)
+
+    def num(v):
+        return isinstance(v, numbers.Number) or isinstance(v, np.bool_)
+    if not ((et or num(elements)) and (tt or num(test_elements)) and (et or tt)) or \
+            not isinstance(assume_unique, (builtins.bool, np.bool_)) or \
+            not isinstance(invert, (builtins.bool, np.bool_)):
+        got = [type(elements).__name__, type(test_elements).__name__]
+        got += [f'{k}={type(v).__name__}' for k, v in (('assume_unique', assume_unique),
+                                                       ('invert', invert))
+                if not isinstance(v, (builtins.bool, np.bool_))]
+        raise TypeError(_ISIN_SIG.format(', '.join(got)))
+    for v in (elements, test_elements):
+        if isinstance(v, Tensor):
+            d = v.dtype
+        elif isinstance(v, (builtins.bool, np.bool_)):
+            d = _dtype.bool
+        elif isinstance(v, builtins.complex) or isinstance(v, np.complexfloating):
+            d = _dtype.complex128
+        else:
+            continue
+        if d is _dtype.bool or d.is_complex:
+            raise RuntimeError(f'Unsupported input type encountered for isin(): {_tname(d)}')
+    if et and tt and type(elements._data) is not type(test_elements._data):
+        from ..autograd.function import _mixed_devices
+        _mixed_devices([elements._data, test_elements._data])
+    like = elements if et else test_elements
+    dt = _dtype.result_type(elements, test_elements)
+    npdt = _dtype.to_np(dt if dt is not _dtype.bfloat16 else _dtype.float32)   # exact widening
+    xp = _xpt(like)
+    e = elements._data if et else xp.asarray(elements)
+    t = test_elements._data if tt else xp.asarray(test_elements)
+    r = xp.isin(e.astype(npdt, copy=False), t.astype(npdt, copy=False),
+                invert=builtins.bool(invert))
+    return _out(_wrap(xp.asarray(r)), out)
+
+
 def numel(input):
     """Number of elements of ``input``."""
     _need_t(input, 'numel')
@@ -1852,6 +1910,7 @@ __all__ = [
     'real', 'imag', 'view_as_real', 'view_as_complex', 'conj', 'conj_physical', 'resolve_conj',
     'resolve_neg', 'is_conj', 'is_neg', 'angle',
     'is_tensor', 'is_storage', 'is_floating_point', 'is_complex', 'is_nonzero', 'is_same_size',
+    'isin',
     'numel', 'typename', 'clone', 'detach', 'fill',
     'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
     'dropout', 'dropout_', 'alpha_dropout', 'alpha_dropout_', 'feature_alpha_dropout',

@@ -1611,3 +1611,216 @@ globals().update(_TOP)
 svd, qr, cholesky, slogdet, inverse = _torch_svd, _torch_qr, _torch_cholesky, _torch_slogdet, inv
 __all__ = list(_FUNCS) + list(_TOP)
 
+
+
+# ----------------------------------------------------------------------------- addr
+
+
+class Addr(Primitive):
+    """``beta * input + alpha * outer(vec1, vec2)``; ``beta == 0`` ignores input (nan/inf in it
+    do not propagate); bool tensors use ``(beta and input) or (alpha and vec1 and vec2)``."""
+    _name = 'AddrBackward0'
+
+    def forward(ctx, xp, inp, v1, v2, beta, alpha):
+        ctx.save_for_backward(v1, v2)
+        ctx.beta, ctx.alpha = beta, alpha
+        shape = (v1.shape[0], v2.shape[0])
+        if v1.dtype.kind == 'b':
+            p = v1[:, None] & v2[None, :] if alpha else xp.zeros(shape, bool)
+            return p | inp if beta else p
+        p = v1[:, None] * v2[None, :]
+        if alpha != 1:
+            p *= alpha
+        if beta != 0:
+            p += inp if beta == 1 else beta * inp
+        return p
+
+    def backward(ctx, g):
+        v1, v2 = ctx.saved_tensors
+        beta, alpha = ctx.beta, ctx.alpha
+        c = g._data.dtype.kind == 'c'
+        gi = g1 = g2 = None
+        if ctx._next[0] is not None:
+            gi = g if beta == 1 else g * (beta.conjugate() if c else beta)
+        a = alpha.conjugate() if c else alpha
+        if ctx._next[1] is not None:
+            g1 = g.matmul(v2.conj() if c else v2)
+            g1 = g1 if alpha == 1 else g1 * a
+        if ctx._next[2] is not None:
+            g2 = g.mT.matmul(v1.conj() if c else v1)
+            g2 = g2 if alpha == 1 else g2 * a
+        return gi, g1, g2, None, None
+
+
+def _addr_scalar(v, name, dt):
+    from .creation import _check_fits
+    if isinstance(v, Tensor):
+        v = v.item()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, bool) and dt.name != 'bool':
+        raise RuntimeError(f'Boolean {name} only supported for Boolean results.')
+    if not (dt.is_floating_point or dt.is_complex or isinstance(v, numbers.Integral)):
+        raise RuntimeError(f'For integral input tensors, argument {name} must not be a floating '
+                           'point number.')
+    return _check_fits(v, dt)
+
+
+def _addr_prep(input, vec1, vec2, beta, alpha, fn='addr'):
+    for t, nm, pos in ((input, 'input', 1), (vec1, 'vec1', 2), (vec2, 'vec2', 3)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}(): argument '{nm}' (position {pos}) must be Tensor, not "
+                            f'{type(t).__name__}')
+    for t, nm in ((vec1, 'vec1'), (vec2, 'vec2')):
+        if t._data.ndim != 1:
+            raise RuntimeError(f'addr: Expected 1-D argument {nm}, but got {t._data.ndim}-D')
+    from .. import _dtype
+    dt = _dtype.result_type(input, vec1, vec2)
+    return dt, _addr_scalar(beta, 'beta', dt), _addr_scalar(alpha, 'alpha', dt)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * outer(vec1, vec2)`` (``torch.addr``).
+
+    Args:
+        input: broadcastable to ``(len(vec1), len(vec2))``. vec1, vec2: 1-D tensors.
+        beta, alpha: scalars (integers for integer results; ``beta=0`` ignores input).
+    The three tensors promote to a common dtype, as in PyTorch.
+    """
+    if _ac[0]:
+        return _ac_run('addr', addr, input, vec1, vec2, beta=beta, alpha=alpha, out=out)
+    dt, beta, alpha = _addr_prep(input, vec1, vec2, beta, alpha)
+    _check_input_expand(input, (vec1._data.shape[0], vec2._data.shape[0]))
+    from ._util import to_dtype
+    r = Addr.apply(to_dtype(input, dt), to_dtype(vec1, dt), to_dtype(vec2, dt), beta, alpha)
+    return _out(r, out)
+
+
+def _addr_(self, vec1, vec2, *, beta=1, alpha=1):
+    """In-place ``addr``: ``self`` must already have shape ``(len(vec1), len(vec2))``."""
+    _addr_prep(self, vec1, vec2, beta, alpha, 'addr_')
+    s = self._data.shape
+    if len(s) != 2 or s != (vec1._data.shape[0], vec2._data.shape[0]):
+        raise RuntimeError(f'size mismatch, input: {list(s)}, v1: {list(vec1._data.shape)}, '
+                           f'v2: {list(vec2._data.shape)}')
+    return inplace_fn(self, addr, vec1, vec2, beta=beta, alpha=alpha)
+
+
+# ----------------------------------------------------------------------------- solve_triangular
+
+
+def _tri_effective(xp, A, upper, unitriangular):
+    """The triangle of ``A`` the solver reads (unit diagonal when ``unitriangular``)."""
+    T = xp.triu(A) if upper else xp.tril(A)
+    if unitriangular:
+        n = A.shape[-1]
+        T = T.copy() if T is A else T
+        T[..., xp.arange(n), xp.arange(n)] = 1
+    return T
+
+
+def _substitute(xp, T, B, upper):
+    """Row-by-row substitution over the (small, rare) systems LAPACK's solve refuses: a zero
+    or non-finite diagonal gives inf/nan as a triangular solve (trsm) does."""
+    n = T.shape[-1]
+    X = xp.zeros(np.broadcast_shapes(T.shape[:-2], B.shape[:-2]) + B.shape[-2:],
+                 dtype=np.result_type(T.dtype, B.dtype))
+    with np.errstate(all='ignore'):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):   # a loop over rows
+            s = T[..., i:i + 1, i + 1:] if upper else T[..., i:i + 1, :i]
+            r = X[..., i + 1:, :] if upper else X[..., :i, :]
+            acc = B[..., i:i + 1, :] - xp.matmul(s, r) if r.shape[-2] else B[..., i:i + 1, :]
+            X[..., i:i + 1, :] = acc / T[..., i:i + 1, i:i + 1]
+    return X
+
+
+class SolveTriangular(Primitive):
+    """``X`` with ``A X = B`` for triangular ``A`` (batches broadcast); ``left=False`` solves
+    ``X A = B``. Backward: PyTorch's ``linalg_solve_triangular_backward``."""
+    _name = 'LinalgSolveTriangularBackward0'
+
+    def forward(ctx, xp, A, B, upper, left, unitriangular):
+        ctx.upper, ctx.left, ctx.unit = upper, left, unitriangular
+        T = _tri_effective(xp, A, upper, unitriangular)
+        if not left:
+            T, B, up = xp.swapaxes(T, -1, -2), xp.swapaxes(B, -1, -2), not upper
+        else:
+            up = upper
+        batch = np.broadcast_shapes(T.shape[:-2], B.shape[:-2])
+        T = xp.broadcast_to(T, batch + T.shape[-2:])
+        B = xp.broadcast_to(B, batch + B.shape[-2:])
+        d = xp.diagonal(T, 0, -2, -1)
+        if T.shape[-1] == 0 or B.shape[-1] == 0:
+            X = xp.zeros(B.shape, A.dtype)
+        elif bool(xp.all(d != 0)) and bool(xp.all(xp.isfinite(T))):
+            X = xp.linalg.solve(T, B)
+        else:
+            X = _substitute(xp, T, B, up)
+        X = X.astype(A.dtype, copy=False)
+        if not left:
+            X = xp.swapaxes(X, -1, -2)
+        ctx.save_for_backward(A, X)
+        return X
+
+    def backward(ctx, g):
+        A, X = ctx.saved_tensors
+        upper, left, unit = ctx.upper, ctx.left, ctx.unit
+        gB = SolveTriangular.apply(A.mH, g, not upper, left, unit)
+        gA = None
+        if ctx._next[0] is not None:
+            gA = -gB.matmul(X.mH) if left else -X.mH.matmul(gB)
+            gA = gA.triu(int(unit)) if upper else gA.tril(-int(unit))
+        return gA, (gB if ctx._next[1] is not None else None), None, None, None
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """Solution ``X`` of ``A X = B`` (``X A = B`` when ``left=False``) for a triangular ``A``
+    (``torch.linalg.solve_triangular``).
+
+    Args:
+        A: ``(*, n, n)``; only its upper (``upper=True``) or lower triangle is read, and not
+            its diagonal when ``unitriangular`` (taken as ones).
+        B: ``(*, n, k)`` (``(*, k, n)`` when ``left=False``); batch dims broadcast with A's.
+    The result has A's dtype (B is cast); a singular A gives inf/nan, not an error, as in
+    PyTorch.
+    """
+    for v, nm in ((A, 'A'), (B, 'B')):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"linalg_solve_triangular(): argument '{nm}' must be Tensor, not "
+                            f'{type(v).__name__}')
+    for v, nm in ((upper, 'upper'), (left, 'left'), (unitriangular, 'unitriangular')):
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"linalg_solve_triangular(): argument '{nm}' must be bool, not "
+                            f'{type(v).__name__}')
+    fname = 'linalg.solve_triangular'
+    _check_square(A, fname)
+    a, b = A._data, B._data
+    if b.ndim < 2:
+        raise RuntimeError(f'{fname}: The input tensor B must have at least 2 dimensions.')
+    if (a.shape[-2] != b.shape[-2]) if left else (a.shape[-1] != b.shape[-1]):
+        raise RuntimeError(f'{fname}: Incompatible shapes of A and B for the equation '
+                           f'{"AX" if left else "XA"} = B ({_shape_str(a.shape[-2:])} and '
+                           f'{_shape_str(b.shape[-2:])})')
+    try:
+        np.broadcast_shapes(b.shape[:-2], a.shape[:-2])
+    except ValueError:
+        raise _bcast_error(b.shape[:-2], a.shape[:-2]) from None
+    if a.dtype.kind not in 'fc' or a.dtype == np.float16:
+        dev = 'cpu' if type(a) is _ndarray else 'cuda'
+        raise NotImplementedError(f'"triangular_solve_{dev}" not implemented for '
+                                  f"'{_tname(A.dtype)}'")
+    if out is not None and out._data.dtype != a.dtype:
+        raise RuntimeError(f'expected scalar type {_tname(A.dtype)} but found {_tname(out.dtype)}')
+    if b.dtype != a.dtype:
+        if b.dtype.kind == 'c' and a.dtype.kind != 'c':
+            warnings.warn('Casting complex values to real discards the imaginary part',
+                          UserWarning, stacklevel=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', np.exceptions.ComplexWarning)
+            B = B.to(A.dtype)
+    X = SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
+    return _out(X, out)
+
+
+bind({'addr': addr, 'addr_': _addr_})
+__all__ += ['addr']

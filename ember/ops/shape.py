@@ -17,7 +17,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, bind, Size
 from ..autograd.grad_mode import _state
 from ._util import Primitive, wrap_dim, dims_arg, to_dtype, _tname, inplace_fn, check_multi_view
-from .pointwise import _out
+from .pointwise import _out, _xp
 from ..amp._policy import on as _ac, run as _ac_run
 
 _ndarray = np.ndarray
@@ -1362,6 +1362,165 @@ def _method_inplace(fn):
     return m
 
 
+# ---------------------------------------------------------------------------- as_strided
+
+
+class _Iface:
+    """An ``__array_interface__`` holder (like NumPy's stride_tricks DummyArray)."""
+
+    def __init__(self, iface, base):
+        self.__array_interface__ = iface
+        self.base = base
+
+
+def _ptr(a):
+    return a.__array_interface__['data'][0] if type(a) is _ndarray else a.data.ptr
+
+
+def _storage(x):
+    """``(root, offset)``: the array owning ``x``'s memory (PyTorch's storage; views and
+    stride_tricks windows are followed to it) and ``x``'s byte offset in it."""
+    root = x
+    kind = type(x)
+    while True:
+        b = root.base
+        if isinstance(b, kind):
+            root = b
+        elif b is not None and isinstance(getattr(b, 'base', None), kind) and \
+                hasattr(b, '__array_interface__'):
+            root = b.base
+        else:
+            break
+    return root, _ptr(x) - _ptr(root)
+
+
+def _storage_nbytes(root):
+    if root.flags.c_contiguous or root.flags.f_contiguous:
+        return root.nbytes
+    if root.size == 0:
+        return 0
+    return builtins.sum((n - 1) * abs(s) for n, s in zip(root.shape, root.strides)) + root.itemsize
+
+
+def _strided_array(xp, x, size, stride, offset):
+    """A view of ``x``'s storage with ``size``, ``stride`` (elements) from element ``offset``."""
+    root, _ = _storage(x)
+    isz = x.dtype.itemsize
+    shape, st, off = tuple(size), tuple(s * isz for s in stride), offset * isz
+    if xp is not np:
+        return xp.ndarray(shape, x.dtype, root.data + off, st)
+    try:
+        y = np.ndarray(shape, x.dtype, buffer=root, offset=off, strides=st)
+    except (TypeError, ValueError, BufferError):     # a non-contiguous owner or empty result
+        iface = {'version': 3, 'shape': shape, 'strides': st, 'typestr': x.dtype.str,
+                 'data': (_ptr(root) + off, not root.flags.writeable)}
+        y = np.asarray(_Iface(iface, root))
+        if y.dtype != x.dtype:
+            y = y.view(x.dtype)
+    if not x.flags.writeable and y.flags.writeable:
+        y.flags.writeable = False
+    return y
+
+
+def _geom_index(shape, stride, offset):
+    """Storage positions (int64, shaped ``shape``) of a strided geometry (a loop over dims)."""
+    idx = np.full((), offset, np.int64)
+    for n, s in zip(shape, stride):
+        idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
+    return idx
+
+
+class AsStrided(Primitive):
+    """``as_strided``: a view of the input's storage. Backward scatter-adds the gradient into
+    the storage positions the view reads (overlaps accumulate) and gathers the input's own
+    positions from there (PyTorch's ``as_strided_backward``)."""
+    _name = 'AsStridedBackward0'
+    is_view = True
+
+    def forward(ctx, xp, x, size, stride, offset):
+        isz = x.dtype.itemsize
+        ctx.geom = (x.shape, tuple(s // isz for s in x.strides), _storage(x)[1] // isz)
+        ctx.out = (stride, offset)
+        return _strided_array(xp, x, size, stride, offset)
+
+    def backward(ctx, g):
+        from .index import IndexAdd, Take
+        (shape, stride, offset), size = ctx.geom, g._data.shape
+        ostride, ooff = ctx.out
+        if shape == size and stride == ostride and offset == ooff:
+            return g, None, None, None
+        oi, ii = _geom_index(size, ostride, ooff), _geom_index(shape, stride, offset)
+        if oi.size == 0 or ii.size == 0:
+            return g.new_zeros(shape), None, None, None
+        lo = builtins.min(oi.min(), ii.min())
+        n = builtins.int(builtins.max(oi.max(), ii.max()) - lo + 1)
+        xp = _xp(g._data)
+        store = IndexAdd.apply(g.new_zeros((n,)), 0, _wrap(xp.asarray((oi - lo).reshape(-1))),
+                               g.reshape(-1))
+        count = np.bincount((ii - lo).reshape(-1), minlength=n)
+        if count.max() > 1:     # input elements sharing memory split the gradient
+            store = store / _wrap(xp.asarray(np.maximum(count, 1).astype(g._data.dtype)))
+        return Take.apply(store, _wrap(xp.asarray(ii - lo))), None, None, None
+
+
+def _int_list(v, name, pos):
+    if isinstance(v, Tensor) and v._data.ndim == 1 and v._data.dtype.kind in 'iu':
+        v = v.tolist()
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"as_strided(): argument '{name}' (position {pos}) must be tuple of ints, "
+                        f'not {type(v).__name__}')
+    out = []
+    for i, e in enumerate(v):
+        if isinstance(e, Tensor) and e._data.ndim == 0 and e._data.dtype.kind in 'iu':
+            e = e.item()
+        if not isinstance(e, numbers.Integral) or isinstance(e, builtins.bool):
+            raise TypeError(f"as_strided(): argument '{name}' (position {pos}) must be tuple of "
+                            f'ints, but found element of type {type(e).__name__} at pos {i}')
+        out.append(builtins.int(e))
+    return tuple(out)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s storage with the given ``size``, ``stride`` and ``storage_offset``
+    (in elements; the offset defaults to input's), sharing memory (``torch.as_strided``).
+    Windows may overlap; their gradients then accumulate.
+
+    Args:
+        size, stride: tuples of ints of equal length; strides must be non-negative.
+        storage_offset: where the view starts in the storage (default: ``input``'s own).
+    Raises RuntimeError, as PyTorch does, when the view would reach outside the storage.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError("as_strided(): argument 'input' (position 1) must be Tensor, not "
+                        f'{type(input).__name__}')
+    size, stride = _int_list(size, 'size', 2), _int_list(stride, 'stride', 3)
+    if storage_offset is not None and (not isinstance(storage_offset, numbers.Integral) or
+                                       isinstance(storage_offset, builtins.bool)):
+        raise TypeError("as_strided(): argument 'storage_offset' (position 4) must be int, not "
+                        f'{type(storage_offset).__name__}')
+    d = input._data
+    root, off_b = _storage(d)
+    isz = d.dtype.itemsize
+    off = off_b // isz if storage_offset is None else builtins.int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError('mismatch in length of strides and shape')
+    if builtins.any(s < 0 for s in stride):
+        raise RuntimeError(f'as_strided: Negative strides are not supported at the moment, got '
+                           f'strides: {list(stride)}')
+    if builtins.any(n < 0 for n in size):
+        raise RuntimeError(f'Storage size calculation overflowed with sizes={list(size)} and '
+                           f'strides={list(stride)}')
+    need = 0 if 0 in size else (off + 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)))
+    have = _storage_nbytes(root)
+    if need * isz > have:
+        raise RuntimeError(f'setStorage: sizes {list(size)}, strides {list(stride)}, storage '
+                           f'offset {off}, and itemsize {isz} requiring a storage size of '
+                           f'{need * isz} are out of bounds for storage of size {have}')
+    if off < 0:
+        raise RuntimeError(f'Tensor: invalid storage offset {off}')
+    return AsStrided.apply(input, size, stride, off)
+
+
 _FUNCS = {'reshape': reshape, 'permute': permute, 'transpose': transpose, 'swapaxes': swapaxes,
           'swapdims': swapdims, 't': t, 'squeeze': squeeze, 'unsqueeze': unsqueeze,
           'flatten': flatten, 'unflatten': unflatten, 'select': select, 'unbind': unbind,
@@ -1374,13 +1533,13 @@ _FUNCS = {'reshape': reshape, 'permute': permute, 'transpose': transpose, 'swapa
           'cat': cat, 'concat': concat, 'concatenate': concatenate, 'stack': stack,
           'hstack': hstack, 'vstack': vstack, 'row_stack': row_stack, 'dstack': dstack,
           'column_stack': column_stack, 'atleast_1d': atleast_1d, 'atleast_2d': atleast_2d,
-          'atleast_3d': atleast_3d}
+          'atleast_3d': atleast_3d, 'as_strided': as_strided}
 
 _METHOD_NAMES = ['permute', 'transpose', 'swapaxes', 'swapdims', 't', 'squeeze', 'unsqueeze',
                  'flatten', 'unflatten', 'select', 'unbind', 'broadcast_to', 'movedim',
                  'moveaxis', 'narrow', 'split_with_sizes', 'chunk', 'tensor_split', 'hsplit',
                  'vsplit', 'dsplit', 'diagonal', 'diag_embed', 'diag', 'tril', 'triu',
-                 'fliplr', 'flipud', 'roll', 'tile', 'repeat_interleave']
+                 'fliplr', 'flipud', 'roll', 'tile', 'repeat_interleave', 'as_strided']
 
 bind(dict({k: _FUNCS[k] for k in _METHOD_NAMES}, view=view, view_as=view_as,
           reshape_as=reshape_as, expand=expand, expand_as=expand_as, contiguous=contiguous,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import ember
-from tests.helpers import compare, assert_same, numeric_grad, needs_torch, torch
+from tests.helpers import compare, assert_same, numeric_grad, needs_torch, torch, fd_check
 
 pytestmark = [needs_torch, pytest.mark.filterwarnings('ignore:The reduce argument of torch.scatter')]
 
@@ -17,22 +17,6 @@ def rnd(*shape, dtype=np.float32):
 def T(lib, a):
     """A NumPy array as an index tensor of ``lib``."""
     return lib.tensor(a) if lib is torch else ember.tensor(a)
-
-
-def fd_check(fn, *arrays, device='cpu', eps=1e-6, tol=1e-6):
-    """Finite-difference gradcheck in float64 of ``fn(*tensors)`` w.r.t. every array input."""
-    arrays = [a.astype(np.float64) for a in arrays]
-    ts = [ember.tensor(a, device=device, requires_grad=True) for a in arrays]
-    out = fn(*ts)
-    w = np.random.RandomState(3).standard_normal(tuple(out.shape))
-    (out * ember.tensor(w, device=device)).sum().backward()
-    for i, a in enumerate(arrays):
-        def f(v, i=i):
-            args = [ember.tensor(v if j == i else arrays[j], device=device) for j in range(len(arrays))]
-            return float((fn(*args).detach().cpu().numpy() * w).sum())
-        num = numeric_grad(f, a.copy(), eps)
-        got = ts[i].grad.cpu().numpy() if ts[i].grad is not None else np.zeros_like(a)
-        np.testing.assert_allclose(got, num, rtol=tol, atol=tol)
 
 
 def double_backward(fn, *arrays, device='cpu'):
