@@ -15,6 +15,16 @@ pytestmark = pytest.mark.skipif(cpu._blas.set is None,
                                 reason="OpenBLAS's thread count is not switchable here")
 
 
+@pytest.fixture(params=['numba', 'numpy'])
+def kernels_on(request, monkeypatch):
+    """Each kernel-backed op twice: with the compiled kernels and with NumPy's code."""
+    from ember.backend import kernels
+    if request.param == 'numba':
+        pytest.importorskip('numba')
+    monkeypatch.setattr(kernels, 'enabled', request.param == 'numba')
+    return request.param
+
+
 @pytest.fixture
 def threads2():
     prev = cpu.num_threads()
@@ -181,7 +191,7 @@ def test_batch_norm_on_threads_matches_torch(threads2, shape, training):
 
 @needs_torch
 @pytest.mark.parametrize('shape', [(64, 32, 28, 28), (32, 16, 17, 15), (40, 30, 30)])
-def test_max_pool_2x2_on_threads_matches_torch(threads2, shape):
+def test_max_pool_2x2_on_threads_matches_torch(threads2, kernels_on, shape):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(np.float32)
     x[:, :, ::3] = np.round(x[:, :, ::3])            # ties
@@ -190,16 +200,19 @@ def test_max_pool_2x2_on_threads_matches_torch(threads2, shape):
 
 
 @needs_torch
-def test_max_pool_2x2_nan_on_threads(threads2):
+def test_max_pool_2x2_nan_on_threads(threads2, kernels_on):
     x = np.random.default_rng(0).standard_normal((64, 8, 32, 32)).astype(np.float32)
     x[40, 3, 5, 7] = np.nan
+    x[41, 3, 4:6, 6:8] = np.nan                       # several NaNs in one window
+    x[42, 3, 4:6, 6:8] = -np.inf                      # all -inf
+    x[43, 3, 4, 6:8] = np.inf
     e, t = _both(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), [x], (0,))
     for a, b in zip(e, t):
         np.testing.assert_array_equal(a, b)
 
 
 @needs_torch
-def test_relu_on_threads_matches_torch(threads2):
+def test_relu_on_threads_matches_torch(threads2, kernels_on):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 32, 16, 16)).astype(np.float32)
     x[0, 0, 0, :8] = 0

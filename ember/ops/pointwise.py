@@ -15,6 +15,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap, bind
 from ..autograd.grad_mode import _state
+from ..backend import kernels
 from ._util import (Primitive, promote2, float_input, inplace, inplace_fn, to_dtype, over_batch,
                     _tname as _tn)
 from ..amp._policy import on as _ac, run as _ac_run, UNARY as _ac_unary
@@ -658,6 +659,10 @@ class _ReluGrad(Primitive):
                 and g.flags.c_contiguous and y.flags.c_contiguous):
             r = xp.empty_like(g)
             gf, yf, rf = g.reshape(-1), y.reshape(-1), r.reshape(-1)
+            k = kernels.get('relu_bwd') if xp is np and g.dtype == y.dtype else None
+            if k is not None:          # one compiled pass per chunk
+                over_batch(xp, gf.size, lambda s, e: k(gf[s:e], yf[s:e], rf[s:e]), 3 * g.size)
+                return r
 
             def run(s, e):             # a float 0/1 mask times g, in place, chunk by chunk
                 c = rf[s:e]

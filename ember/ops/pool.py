@@ -23,6 +23,7 @@ import numpy as np
 
 from ..autograd.function import _StandIn
 from ._util import Primitive, over_batch
+from ..backend import kernels
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices',
@@ -275,6 +276,12 @@ def _pool2x2_code(xp, x, O):
     """
     Ho, Wo = O
     lead = x.shape[:-2]
+    k = _kernel('pool2x2_fwd', xp, x)
+    if k is not None:                 # one compiled pass; code = the window position 0-3
+        out = np.empty(lead + (Ho, Wo), x.dtype)
+        code = np.empty(lead + (Ho, Wo), np.uint8)
+        _chunks(xp, x, lambda s, e: k(_b3(x[s:e]), _b3(out[s:e]), _b3(code[s:e])), x.size)
+        return out, code
     out = xp.empty(lead + (Ho, Wo), x.dtype)
     rsel = xp.empty(lead + (Ho, 2 * Wo), bool)
     csel = xp.empty(lead + (Ho, Wo), bool)
@@ -298,6 +305,22 @@ def _pool2x2_code(xp, x, O):
     return out, (None if nan else (rsel, csel))
 
 
+def _kernel(name, xp, x):
+    """The compiled kernel ``name`` for a C-contiguous float32/64 CPU array of 3+ dims (other
+    layouts keep NumPy's code, whose gradient takes the input's layout), else None."""
+    if xp is np and x.ndim >= 3 and x.dtype in _FLOATS and x.flags.c_contiguous:
+        return kernels.get(name)
+    return None
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _b3(a):
+    """A C-contiguous (..., H, W) array as (B, H, W)."""
+    return a.reshape((-1,) + a.shape[-2:])
+
+
 def _chunks(xp, x, fn, work):
     """``fn(start, stop)`` over chunks of x's leading axis (threads), or once for a 2-D x."""
     if x.ndim < 3:
@@ -308,6 +331,18 @@ def _chunks(xp, x, fn, work):
 def _pool2x2_grad(xp, g, x, code):
     """Route ``g`` (..., Ho, Wo) through ``_pool2x2_code``'s choices into x's shape: columns
     into an (..., Ho, 2 Wo) buffer, then rows into the result (two products each)."""
+    if not isinstance(code, tuple):             # the compiled kernel's positions
+        k = kernels.get('pool2x2_bwd')
+        g = np.ascontiguousarray(g, dtype=x.dtype)
+        gx = np.empty(x.shape, x.dtype)
+        if k is not None:
+            _chunks(xp, x, lambda s, e: k(_b3(g[s:e]), _b3(code[s:e]), _b3(gx[s:e])), 2 * x.size)
+            return gx
+        Ho, Wo = g.shape[-2:]                   # kernels turned off since the forward
+        gx[...] = 0
+        for p in range(4):
+            xp.multiply(g, code == p, out=gx[..., p // 2:2 * Ho:2, p % 2:2 * Wo:2])
+        return gx
     rsel, csel = code
     Ho, Wo = g.shape[-2:]
     gx = xp.empty_like(x, dtype=g.dtype)           # the input's memory layout

@@ -1,0 +1,91 @@
+"""Optional compiled CPU kernels (Numba; ``pip install ember[fast]``).
+
+A few passes take NumPy several ufunc calls over strided views (2x2 max-pooling: nine, and
+three boolean arrays of bookkeeping; ReLU's backward: three); a compiled loop does each in one
+pass over the data. ember
+runs without Numba: every caller keeps its NumPy code and uses a kernel only where
+:func:`get` returns one. Kernels release the GIL, so ember's CPU threads run them on chunks of
+the batch; they are compiled on first use and cached on disk. ``EMBER_NUMBA=0`` turns them off.
+"""
+import os
+
+enabled = os.environ.get('EMBER_NUMBA', '1') != '0'
+_K = {}
+
+
+def get(name):
+    """The compiled kernel ``name``, or None (Numba missing, or kernels turned off)."""
+    if not enabled:
+        return None
+    if not _K:
+        _K.update(_compile())
+    return _K.get(name)
+
+
+def _compile():
+    try:
+        from numba import njit
+    except ImportError:
+        return {'': None}
+    opts = dict(nogil=True, cache=True)          # no fastmath: NaN must stay NaN
+
+    @njit(**opts)
+    def pool2x2_fwd(x, out, code):
+        """2x2/stride-2 max pooling of x (B, H, W) into out (B, Ho, Wo), and code: the window
+        position 0-3 (row-major) of the maximum, PyTorch's rule: a later element wins only
+        if greater, or if it is NaN."""
+        B, Ho, Wo = out.shape
+        for b in range(B):
+            for i in range(Ho):
+                r = 2 * i
+                for j in range(Wo):
+                    c = 2 * j
+                    m = x[b, r, c]
+                    k = 0
+                    v = x[b, r, c + 1]
+                    if v > m or v != v:
+                        m = v
+                        k = 1
+                    v = x[b, r + 1, c]
+                    if v > m or v != v:
+                        m = v
+                        k = 2
+                    v = x[b, r + 1, c + 1]
+                    if v > m or v != v:
+                        m = v
+                        k = 3
+                    out[b, i, j] = m
+                    code[b, i, j] = k
+
+    @njit(**opts)
+    def pool2x2_bwd(g, code, gx):
+        """Route g (B, Ho, Wo) to the positions ``code`` names in gx (B, H, W); every other
+        element of gx (incl. an odd last row/column) is written 0."""
+        B, Ho, Wo = g.shape
+        H, W = gx.shape[1], gx.shape[2]
+        for b in range(B):
+            for i in range(Ho):
+                r = 2 * i
+                for j in range(Wo):
+                    c = 2 * j
+                    k = code[b, i, j]
+                    v = g[b, i, j]
+                    gx[b, r, c] = v if k == 0 else 0
+                    gx[b, r, c + 1] = v if k == 1 else 0
+                    gx[b, r + 1, c] = v if k == 2 else 0
+                    gx[b, r + 1, c + 1] = v if k == 3 else 0
+                if W > 2 * Wo:
+                    gx[b, r, W - 1] = 0
+                    gx[b, r + 1, W - 1] = 0
+            if H > 2 * Ho:
+                for c in range(W):
+                    gx[b, H - 1, c] = 0
+
+    @njit(**opts)
+    def relu_bwd(g, y, r):
+        """``r = g where y > 0 else 0`` over flat arrays (PyTorch's threshold_backward: an
+        infinite or NaN g where y <= 0 gives 0, not NaN)."""
+        for i in range(r.shape[0]):
+            r[i] = g[i] if y[i] > 0 else 0
+
+    return {'pool2x2_fwd': pool2x2_fwd, 'pool2x2_bwd': pool2x2_bwd, 'relu_bwd': relu_bwd}
