@@ -171,7 +171,7 @@ def test_conv_weight_grad_is_deterministic(threads2):
 @needs_torch
 @pytest.mark.parametrize('shape', [(64, 16, 32, 32), (128, 8, 17, 15), (512, 300)])
 @pytest.mark.parametrize('training', [True, False])
-def test_batch_norm_on_threads_matches_torch(threads2, shape, training):
+def test_batch_norm_on_threads_matches_torch(threads2, kernels_on, shape, training):
     rng = np.random.default_rng(0)
     x = (rng.standard_normal(shape) * 3 + 5).astype(np.float32)
     C = shape[1]

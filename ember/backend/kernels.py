@@ -1,8 +1,8 @@
 """Optional compiled CPU kernels (Numba; ``pip install ember[fast]``).
 
 A few passes take NumPy several ufunc calls over strided views (2x2 max-pooling: nine, and
-three boolean arrays of bookkeeping; ReLU's backward: three); a compiled loop does each in one
-pass over the data. ember
+three boolean arrays of bookkeeping; ReLU's backward: three; batch norm's sums and affine passes:
+two to four each, with temporaries); a compiled loop does each in one pass over the data. ember
 runs without Numba: every caller keeps its NumPy code and uses a kernel only where
 :func:`get` returns one. Kernels release the GIL, so ember's CPU threads run them on chunks of
 the batch; they are compiled on first use and cached on disk. ``EMBER_NUMBA=0`` turns them off.
@@ -24,6 +24,7 @@ def get(name):
 
 def _compile():
     try:
+        import numpy as np
         from numba import njit
     except ImportError:
         return {'': None}
@@ -88,4 +89,58 @@ def _compile():
         for i in range(r.shape[0]):
             r[i] = g[i] if y[i] > 0 else 0
 
-    return {'pool2x2_fwd': pool2x2_fwd, 'pool2x2_bwd': pool2x2_bwd, 'relu_bwd': relu_bwd}
+    # Batch norm over (n, C, L) arrays. Row sums accumulate in float64; 'reassoc' lets the
+    # compiler reorder (vectorise) them, as NumPy's pairwise sum does; NaN still propagates.
+    red = dict(nogil=True, cache=True, fastmath={'reassoc'})
+
+    @njit(**red)
+    def bn_sums(x, m, out):
+        """out[n, c] = sum_l x[n, c, l] (m is None) or sum_l (x[n, c, l] - m[c])^2, float64."""
+        n, C, L = x.shape
+        for b in range(n):
+            for c in range(C):
+                s = 0.0
+                if m is None:
+                    for i in range(L):
+                        s += np.float64(x[b, c, i])
+                else:
+                    mc = m[c]
+                    for i in range(L):
+                        d = np.float64(x[b, c, i]) - mc
+                        s += d * d
+                out[b, c] = s
+
+    @njit(**red)
+    def bn_grad_sums(g, x, m, sg, sgd):
+        """sg[n, c] = sum_l g, sgd[n, c] = sum_l g (x - m[c]), float64."""
+        n, C, L = x.shape
+        for b in range(n):
+            for c in range(C):
+                mc = m[c]
+                s1 = 0.0
+                s2 = 0.0
+                for i in range(L):
+                    gv = np.float64(g[b, c, i])
+                    s1 += gv
+                    s2 += gv * (np.float64(x[b, c, i]) - mc)
+                sg[b, c] = s1
+                sgd[b, c] = s2
+
+    @njit(nogil=True, cache=True)
+    def bn_affine(x, a, bias, g, ga, out):
+        """out = x * a[c] + bias[c] (+ g * ga[c] when g is given), in x's dtype."""
+        n, C, L = x.shape
+        for b in range(n):
+            for c in range(C):
+                ac = a[c]
+                bc = bias[c]
+                if g is None:
+                    for i in range(L):
+                        out[b, c, i] = x[b, c, i] * ac + bc
+                else:
+                    gc = ga[c]
+                    for i in range(L):
+                        out[b, c, i] = (x[b, c, i] * ac + bc) + g[b, c, i] * gc
+
+    return {'pool2x2_fwd': pool2x2_fwd, 'pool2x2_bwd': pool2x2_bwd, 'relu_bwd': relu_bwd,
+            'bn_sums': bn_sums, 'bn_grad_sums': bn_grad_sums, 'bn_affine': bn_affine}

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ._util import Primitive, over_batch
+from ..backend import kernels
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'local_response_norm',
@@ -39,6 +40,26 @@ def _rowsum(a3):
     return a3.sum(axis=2, dtype=np.float64)
 
 
+def _kernel(xp, x, name):
+    """The compiled batch-norm kernel ``name`` for float32/64 CPU arrays, else None."""
+    if xp is np and x.dtype in _FLOATS:
+        return kernels.get(name)
+    return None
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _ksums(k, x3, m):
+    """Per-row float64 sums (``m`` None) or squared deviations from ``m`` of (n, C, L) x3
+    through the compiled kernel, as a chunk function for :func:`_csums`."""
+    def run(s, e):
+        out = np.empty((e - s, x3.shape[1]))
+        k(x3[s:e], m, out)
+        return (out,)
+    return run
+
+
 def _csums(xp, n, fn, work):
     """Per-channel float64 totals of the row sums ``fn(start, stop)`` returns, chunk by chunk
     of the batch on the CPU threads: a tuple of (C,) arrays, one per array fn sums."""
@@ -51,6 +72,15 @@ def _bn_affine(xp, x3, a, b, g3=None, ga=None):
     """``x * a + b`` (``+ g * ga`` when given) per channel of (N, C, L) arrays, one fused pass
     per chunk of the batch on the CPU threads."""
     dt = x3.dtype
+    k = _kernel(xp, x3, 'bn_affine')
+    if k is not None and (g3 is None or g3.dtype == dt):
+        a, b = a.astype(dt).reshape(-1), b.astype(dt).reshape(-1)
+        ga = ga.astype(dt).reshape(-1) if g3 is not None else None
+        out3 = np.empty(x3.shape, dt)
+        over_batch(xp, x3.shape[0], lambda s, e: k(
+            x3[s:e], a, b, g3[s:e] if g3 is not None else None, ga, out3[s:e]),
+            (2 if g3 is None else 3) * x3.size)
+        return out3
     a = a.astype(dt).reshape(-1, 1)
     b = b.astype(dt).reshape(-1, 1)
     ga = ga.astype(dt).reshape(-1, 1) if g3 is not None else None
@@ -81,7 +111,9 @@ class _Norm(Primitive):
         if stats is None and bn:
             x3 = x.reshape(x.shape[0], x.shape[1], -1)
             n = x.size // x.shape[1]
-            mean, = _csums(xp, x3.shape[0], lambda s, e: (_rowsum(x3[s:e]),), x.size)
+            k = _kernel(xp, x, 'bn_sums')
+            mean, = _csums(xp, x3.shape[0], _ksums(k, x3, None) if k is not None else
+                           (lambda s, e: (_rowsum(x3[s:e]),)), x.size)
             mean /= n
             m32 = mean.astype(x.dtype).reshape(-1, 1)
 
@@ -89,7 +121,8 @@ class _Norm(Primitive):
                 d = x3[s:e] - m32
                 xp.multiply(d, d, out=d)
                 return (_rowsum(d),)
-            var, = _csums(xp, x3.shape[0], sq, 2 * x.size)
+            var, = _csums(xp, x3.shape[0], _ksums(k, x3, m32.reshape(-1).astype(np.float64))
+                          if k is not None else sq, 2 * x.size)
             mean, var = mean.reshape(keep), (var / n).reshape(keep)
             ctx.batch_stats = (mean.reshape(-1), var.reshape(-1))
         elif stats is None:
@@ -200,11 +233,20 @@ def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
     m32 = mean1.astype(x.dtype)
     mc = m32.reshape(-1, 1)
 
-    def sums(s, e):
-        gs = g3[s:e]
-        d = x3[s:e] - mc                        # centred: no cancellation in sum(g (x - mean))
-        d *= gs
-        return _rowsum(gs), _rowsum(d)
+    k = _kernel(xp, x, 'bn_grad_sums') if g.dtype == x.dtype else None
+    if k is not None:                           # one compiled pass
+        m64 = m32.astype(np.float64)
+
+        def sums(s, e):
+            sg, sgd = np.empty((e - s, c)), np.empty((e - s, c))
+            k(g3[s:e], x3[s:e], m64, sg, sgd)
+            return sg, sgd
+    else:
+        def sums(s, e):
+            gs = g3[s:e]
+            d = x3[s:e] - mc                    # centred: no cancellation in sum(g (x - mean))
+            d *= gs
+            return _rowsum(gs), _rowsum(d)
     s_g, s_gd = _csums(xp, N, sums, 2 * x.size)
     sum_gxhat = inv1 * (s_gd + (m32 - mean1) * s_g)
     a = inv1 * (w.astype(np.float64) if w is not None else 1.0)
