@@ -35,6 +35,8 @@ from .ops.activation import softmax, log_softmax  # noqa: F401  (torch.softmax, 
 from ._tensor_str import set_printoptions, get_printoptions
 from ._runtime import *  # noqa: F401,F403  (compile, threads, determinism, dlpack...)
 from . import linalg
+from . import fft
+from . import special
 from . import nn
 from . import optim
 from . import random
@@ -62,7 +64,7 @@ from ._quantized import (quint8, qint8, qint32, quint4x2, qscheme, per_tensor_af
                          fake_quantize_per_tensor_affine, fake_quantize_per_channel_affine)
 
 # torch submodules ember does not have: any use names the missing API
-_MISSING_SUBMODULES = {'fft', 'special', 'sparse', 'jit', 'onnx', 'profiler', 'hub', 'export',
+_MISSING_SUBMODULES = {'sparse', 'jit', 'onnx', 'profiler', 'hub', 'export',
                        'fx', 'compiler', 'masked', 'nested', 'signal', 'testing', 'package',
                        'futures', 'overrides', 'library', 'func', 'xpu', 'mps', 'mtia',
                        'monitor', '_dynamo', '_inductor'}

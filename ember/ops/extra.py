@@ -118,10 +118,10 @@ class XLogY(Primitive):
         return gx, gy
 
 
-def xlogy(input, other, *, out=None):
-    """``input * log(other)``, defined as 0 where ``input == 0`` (unless ``other`` is NaN)."""
+def _float_pair(input, other, fn):
+    """Two operands (a Tensor and a Tensor or number) as float Tensors of one dtype."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError('xlogy(): expected at least one Tensor argument')
+        raise TypeError(f'{fn}(): expected at least one Tensor argument')
     x, y = (input, other) if isinstance(input, Tensor) else (other, input)
     x, y = promote2(x, y)
     x, y = (x, y) if isinstance(input, Tensor) else (y, x)
@@ -129,6 +129,12 @@ def xlogy(input, other, *, out=None):
     x, y = float_input(_t(x, like)), float_input(_t(y, like))
     if x.dtype != y.dtype:
         x, y = promote2(x, y)
+    return x, y
+
+
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, defined as 0 where ``input == 0`` (unless ``other`` is NaN)."""
+    x, y = _float_pair(input, other, 'xlogy')
     return _out(XLogY.apply(x, y), out)
 
 
@@ -328,7 +334,8 @@ def _bessel(xp, x, order):
         except ImportError:
             if order == 0:
                 return np.i0(x).astype(x.dtype, copy=False)
-            raise
+            raise RuntimeError("ember's i1 on CPU needs SciPy: pip install 'ember[special]' "
+                               '(or pip install scipy)') from None
     from cupyx.scipy import special
     return (special.i0 if order == 0 else special.i1)(x).astype(x.dtype, copy=False)
 
@@ -1242,9 +1249,9 @@ class ViewAsReal(Primitive):
     is_view = True
 
     def forward(ctx, xp, x):
+        if x.ndim == 0:     # NumPy cannot change a 0-d array's itemsize: view it as 1-d first
+            return x.reshape(1).view(_C2R[np.dtype(x.dtype)])
         f = x.view(_C2R[np.dtype(x.dtype)])
-        if x.ndim == 0:
-            return f.reshape(2)
         shape = x.shape + (2,)
         strides = tuple(s for s in x.strides) + (f.itemsize,)
         return xp.lib.stride_tricks.as_strided(f, shape, strides) if x.ndim else f

@@ -783,7 +783,8 @@ def _xsp(xp, name):
         except ImportError:  # pragma: no cover
             if name == 'erf':
                 return np.vectorize(math.erf)
-            raise RuntimeError(f'ember.{name} on CPU needs SciPy (pip install scipy)') from None
+            raise RuntimeError(f"ember's {name} on CPU needs SciPy: pip install 'ember[special]' "
+                               '(or pip install scipy)') from None
         return getattr(sp, name)
     import cupyx.scipy.special as csp
     return getattr(csp, name)
