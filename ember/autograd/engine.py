@@ -219,6 +219,8 @@ def _call(node, buf, keep_graph, create_graph, buffers):
             if g._data.shape != m[0]:
                 g = _sum_to(g, m[0])
             if g._data.dtype != m[1]:
+                if g._data.dtype.kind == 'c' and m[1].kind != 'c':
+                    g = g.real      # a real input's gradient is the real part, as in PyTorch
                 g = g.to(F.Tensor._dtype_of(m[1]))
         c, nr = e
         b = buffers.get(c)

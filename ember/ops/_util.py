@@ -11,7 +11,7 @@ from ..autograd.grad_mode import _state
 from ..backend.cpu import parallel as _cpu_parallel, gemm as _cpu_gemm
 
 __all__ = ['Tensor', 'Primitive', 'NO_CTX', 'wrap_dim', 'dims_arg', 'promote2', 'as_tensor_like',
-           'inplace', 'float_input', 'to_dtype', 'check_tensor', 'over_batch', 'mm2']
+           'inplace', 'float_input', 'to_dtype', 'check_tensor', 'over_batch', 'mm2', 'cj']
 
 wrap_dim = _wrap_dim
 _ndarray = np.ndarray
@@ -32,6 +32,17 @@ def mm2(xp, a, b):
     if xp is np:
         return _cpu_gemm(a, b)
     return xp.matmul(a, b)
+
+
+def cj(t):
+    """``t.conj()`` for a complex tensor or number; anything real is returned as is (no copy).
+
+    Backward formulas multiply by the conjugated derivative, as PyTorch's complex autograd
+    (conjugate Wirtinger calculus): ``grad_x = grad_y * cj(f'(x))``.
+    """
+    if isinstance(t, Tensor):
+        return t if t._data.dtype.kind != 'c' else t.conj()
+    return t.conjugate() if isinstance(t, (complex, np.complexfloating)) else t
 
 
 def check_tensor(x, name='input', fn=None):

@@ -1342,11 +1342,16 @@ class Angle(Primitive):
 
     def forward(ctx, xp, x):
         if x.dtype.kind == 'c':
+            ctx.save_for_backward(x)
             return xp.angle(x)
         return xp.where(xp.isnan(x), x, xp.where(x < 0, x.dtype.type(_PI), x.dtype.type(0)))
 
     def backward(ctx, g):
-        return g * 0
+        if not ctx.saved_tensors:
+            return g * 0
+        # PyTorch's angle_backward: grad * 1j * x / |x|^2, 0 where x is 0
+        x, = ctx.saved_tensors
+        return _e().where(x == 0, 0.0, g * x / (x.abs() ** 2) * 1j)
 
 
 def angle(input, *, out=None):

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap, bind
-from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname, mm2
+from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname, mm2, cj
 from .pointwise import _out
 from ..amp._policy import on as _ac, run as _ac_run
 
@@ -176,11 +176,14 @@ class Mm(Primitive):
         x, y = ctx.saved_tensors
         gx = gy = None
         # each gradient is computed in its operand's memory layout (as PyTorch's
-        # mm_mat*_backward), so a transposed weight (x @ W.t()) gets a row-major W.grad
+        # mm_mat*_backward), so a transposed weight (x @ W.t()) gets a row-major W.grad;
+        # complex operands enter conjugated: g @ y^H, x^H @ g
         if ctx._next[0] is not None:
-            gx = y.mm(g.t()).t() if _col_major(x._data) else g.mm(y.t())
+            yc = cj(y)
+            gx = yc.mm(g.t()).t() if _col_major(x._data) else g.mm(yc.t())
         if ctx._next[1] is not None:
-            gy = g.t().mm(x).t() if _col_major(y._data) else x.t().mm(g)
+            xc = cj(x)
+            gy = g.t().mm(xc).t() if _col_major(y._data) else xc.t().mm(g)
         return gx, gy
 
 
@@ -223,6 +226,7 @@ class Matmul(Primitive):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        x, y = cj(x), cj(y)
         xd, yd = x._data.ndim, y._data.ndim
         nx, ny = ctx._next[0] is not None, ctx._next[1] is not None
         if xd == 1 and yd == 1:
@@ -354,10 +358,7 @@ def vdot(input, other, *, out=None):
     """``sum(conj(input) * other)`` for 1-D tensors (equal to ``dot`` for real tensors)."""
     if _ac[0]:
         return _ac_run('vdot', vdot, input, other, out=out)
-    if input._data.dtype.kind == 'c':
-        from .pointwise import conj as _conj  # noqa: F401  (complex support follows pointwise)
-        input = _conj(input)
-    return dot(input, other, out=out)
+    return dot(cj(input), other, out=out)
 
 
 class AddMatmul(Primitive):
@@ -393,7 +394,8 @@ class AddMatmul(Primitive):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        beta, alpha, kind = ctx.beta, ctx.alpha, ctx.kind
+        a, b = cj(a), cj(b)
+        beta, alpha, kind = cj(ctx.beta), cj(ctx.alpha), ctx.kind
         gi = ga = gb = None
         if ctx._next[0] is not None:
             gi = g if beta == 1 else g * beta
@@ -565,7 +567,7 @@ class Einsum(Primitive):
                 continue
             sizes = dict(zip(t, ops[i]._data.shape))
             in_terms = [out] + [terms[j] for j in range(len(terms)) if j != i]
-            in_ops = [g] + [ops[j] for j in range(len(terms)) if j != i]
+            in_ops = [g] + [cj(ops[j]) for j in range(len(terms)) if j != i]
             have = set(''.join(in_terms))
             xp = _xp(g._data)
             dt = g._data.dtype
@@ -770,8 +772,8 @@ class Cross(Primitive):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         d = ctx.dim
-        ga = Cross.apply(b, g, d) if ctx._next[0] is not None else None
-        gb = Cross.apply(g, a, d) if ctx._next[1] is not None else None
+        ga = Cross.apply(cj(b), g, d) if ctx._next[0] is not None else None
+        gb = Cross.apply(g, cj(a), d) if ctx._next[1] is not None else None
         return ga, gb, None
 
 
@@ -1049,7 +1051,7 @@ class Inv(Primitive):
 
     def backward(ctx, g):
         r, = ctx.saved_tensors
-        rt = r.mT
+        rt = cj(r).mT
         return -rt.matmul(g).matmul(rt)
 
 
@@ -1096,10 +1098,12 @@ class Det(Primitive):
             return None
         eps = np.finfo(ad.dtype).eps
         if not bool(xp.any(xp.abs(dd) < 100 * eps)):
-            return (g * d).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+            return (g * cj(d)).unsqueeze(-1).unsqueeze(-1) * cj(inv(A)).mT
         # singular somewhere: the cofactor matrix from the SVD (no double backward through A)
         U, S, Vh = xp.linalg.svd(ad)
         sgn = xp.linalg.det(U) * xp.linalg.det(Vh)
+        if ad.dtype.kind == 'c':    # g times the conjugated cofactor matrix
+            sgn = sgn.conj()
         n = S.shape[-1]
         ones = xp.ones(S.shape[:-1] + (1,), S.dtype)
         left = xp.cumprod(xp.concatenate([ones, S[..., :-1]], -1), -1)
@@ -1122,14 +1126,20 @@ class Slogdet(Primitive):
     def forward(ctx, xp, A):
         s, l = xp.linalg.slogdet(A)
         s = xp.asarray(s, dtype=A.dtype)
-        l = xp.asarray(l, dtype=A.real.dtype if A.dtype.kind == 'c' else A.dtype)
-        ctx.save_for_backward(A)
-        ctx.mark_non_differentiable(s)
+        if A.dtype.kind == 'c':     # the sign of a complex determinant is differentiable
+            l = xp.asarray(l, dtype=A.real.dtype)
+            ctx.save_for_backward(A, s)
+        else:
+            l = xp.asarray(l, dtype=A.dtype)
+            ctx.save_for_backward(A)
+            ctx.mark_non_differentiable(s)
         return s, l
 
     def backward(ctx, gs, gl):
-        A, = ctx.saved_tensors
-        return gl.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        A, *s = ctx.saved_tensors
+        if s:   # PyTorch's slogdet_backward: (gl + 1j * imag(gs * conj(sign))) * A^-H
+            gl = gl + (gs * s[0].conj()).imag * 1j
+        return gl.unsqueeze(-1).unsqueeze(-1) * cj(inv(A)).mT
 
 
 def linalg_slogdet(A, *, out=None):
@@ -1167,8 +1177,8 @@ class Solve(Primitive):
 
     def backward(ctx, g):
         A, X = ctx.saved_tensors
-        gB = Solve.apply(A.mT, g)
-        gA = -gB.matmul(X.mT) if ctx._next[0] is not None else None
+        gB = Solve.apply(cj(A).mT, g)
+        gA = -gB.matmul(cj(X).mT) if ctx._next[0] is not None else None
         return gA, (gB if ctx._next[1] is not None else None)
 
 

@@ -7,6 +7,7 @@ float scalar against a half tensor is computed in float32 as PyTorch's CPU kerne
 NumPy bools (``np.bool_``) are read as floats, as PyTorch's argument parser does.
 """
 import builtins
+import cmath
 import math
 import numbers
 
@@ -17,7 +18,7 @@ from .._tensor import Tensor, _wrap, bind
 from ..autograd.grad_mode import _state
 from ..backend import kernels
 from ._util import (Primitive, promote2, float_input, inplace, inplace_fn, to_dtype, over_batch,
-                    _tname as _tn)
+                    cj, _tname as _tn)
 from ..amp._policy import on as _ac, run as _ac_run, UNARY as _ac_unary
 
 _PYNUM = (int, float)
@@ -123,7 +124,7 @@ class Add(Primitive):
         return _done(xp.add(x, y), cast)
 
     def backward(ctx, g):
-        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+        return g, (g if ctx.alpha == 1 else g * cj(ctx.alpha))
 
 
 class Sub(Primitive):
@@ -141,7 +142,7 @@ class Sub(Primitive):
         return _done(xp.subtract(x, y), cast)
 
     def backward(ctx, g):
-        return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
+        return g, (-g if ctx.alpha == 1 else g * -cj(ctx.alpha))
 
 
 def _rq(t):
@@ -157,8 +158,8 @@ class Mul(Primitive):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return (g * y if ctx._next[0] is not None else None,
-                g * x if ctx._next[1] is not None else None)
+        return (g * cj(y) if ctx._next[0] is not None else None,
+                g * cj(x) if ctx._next[1] is not None else None)
 
 
 class Div(Primitive):
@@ -169,8 +170,8 @@ class Div(Primitive):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        gx = g / y if ctx._next[0] is not None else None
-        gy = -g * ((x / y) / y) if ctx._next[1] is not None else None
+        gx = g / cj(y) if ctx._next[0] is not None else None
+        gy = -g * cj((x / y) / y) if ctx._next[1] is not None else None
         return gx, gy
 
 
@@ -392,20 +393,30 @@ class Pow(Primitive):
         gx = gy = None
         if ctx._next[0] is not None:
             if isinstance(y, Tensor):
-                gx = where(y == 0, 0.0, g * (y * pow(x, y - 1)))
+                gx = where(y == 0, 0.0, g * cj(y * pow(x, y - 1)))
             elif y == 0:
                 gx = _zero(g)
             else:
-                gx = g * (y * pow(x, y - 1))
+                gx = g * cj(y * pow(x, y - 1))
         if ctx._next[1] is not None:
             if isinstance(x, Tensor):
-                gy = g * where((x == 0) & (y >= 0), 0.0, out * log(x))
+                gy = g * where((x == 0) & _nonneg(y), 0.0, cj(out * log(x)))
             else:
-                lx = math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
-                gy = g * (out * lx)
+                if out._data.dtype.kind == 'c':     # complex log: a negative base is fine
+                    lx = cmath.log(x) if x != 0 else -math.inf
+                else:
+                    lx = math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+                gy = g * cj(out * lx)
                 if x == 0:
-                    gy = where(y >= 0, 0.0, gy)
+                    gy = where(_nonneg(y), 0.0, gy)
         return gx, gy
+
+
+def _nonneg(y):
+    """``y >= 0``; for complex ``y``, a real part >= 0 and no imaginary part (PyTorch's rule)."""
+    if y._data.dtype.kind == 'c':
+        return (y.real >= 0) & (y.imag == 0)
+    return y >= 0
 
 
 def pow(input, exponent, *, out=None):
@@ -458,7 +469,7 @@ class Abs(Primitive):
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * sign(x)
+        return g * sgn(x)
 
 
 def abs(input, *, out=None):
@@ -557,19 +568,19 @@ def _unary(name, f, df, save='x', floating=True, doc=None, no_bool=None, ints=Tr
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
-exp = _unary('exp', lambda xp, x: xp.exp(x), lambda x, y, g: g * y, 'y', doc='``e ** input``.')
-exp2 = _unary('exp2', lambda xp, x: xp.exp2(x), lambda x, y, g: g * (y * _LN2), 'y',
+exp = _unary('exp', lambda xp, x: xp.exp(x), lambda x, y, g: g * cj(y), 'y', doc='``e ** input``.')
+exp2 = _unary('exp2', lambda xp, x: xp.exp2(x), lambda x, y, g: g * cj(y * _LN2), 'y',
               doc='``2 ** input``.')
-expm1 = _unary('expm1', lambda xp, x: xp.expm1(x), lambda x, y, g: g * (y + 1), 'y',
+expm1 = _unary('expm1', lambda xp, x: xp.expm1(x), lambda x, y, g: g * cj(y + 1), 'y',
                doc='``exp(input) - 1``, accurate near 0.')
-log = _unary('log', lambda xp, x: xp.log(x), lambda x, y, g: g / x, doc='Natural logarithm.')
-log2 = _unary('log2', lambda xp, x: xp.log2(x), lambda x, y, g: g / (x * _LN2),
+log = _unary('log', lambda xp, x: xp.log(x), lambda x, y, g: g / cj(x), doc='Natural logarithm.')
+log2 = _unary('log2', lambda xp, x: xp.log2(x), lambda x, y, g: g / cj(x * _LN2),
               doc='Base-2 logarithm.')
-log10 = _unary('log10', lambda xp, x: xp.log10(x), lambda x, y, g: g / (x * _LN10),
+log10 = _unary('log10', lambda xp, x: xp.log10(x), lambda x, y, g: g / cj(x * _LN10),
                doc='Base-10 logarithm.')
-log1p = _unary('log1p', lambda xp, x: xp.log1p(x), lambda x, y, g: g / (x + 1),
+log1p = _unary('log1p', lambda xp, x: xp.log1p(x), lambda x, y, g: g / cj(x + 1),
                doc='``log(1 + input)``, accurate near 0.')
-sqrt = _unary('sqrt', lambda xp, x: xp.sqrt(x), lambda x, y, g: g / (2 * y), 'y',
+sqrt = _unary('sqrt', lambda xp, x: xp.sqrt(x), lambda x, y, g: g / cj(2 * y), 'y',
               doc='Square root (NaN for negative inputs; gradient inf at 0).')
 
 
@@ -577,32 +588,43 @@ def _rsqrt_f(xp, x):
     return xp.reciprocal(xp.sqrt(x))
 
 
-rsqrt = _unary('rsqrt', _rsqrt_f, lambda x, y, g: g * (-0.5 * y * y * y), 'y',
+rsqrt = _unary('rsqrt', _rsqrt_f, lambda x, y, g: g * cj(-0.5 * y * y * y), 'y',
                doc='``1 / sqrt(input)``.')
-sin = _unary('sin', lambda xp, x: xp.sin(x), lambda x, y, g: g * cos(x), doc='Sine.')
-cos = _unary('cos', lambda xp, x: xp.cos(x), lambda x, y, g: -g * sin(x), doc='Cosine.')
-tan = _unary('tan', lambda xp, x: xp.tan(x), lambda x, y, g: g * (1 + y * y), 'y', doc='Tangent.')
-asin = _unary('asin', lambda xp, x: xp.arcsin(x), lambda x, y, g: g * rsqrt(1 - x * x),
+sin = _unary('sin', lambda xp, x: xp.sin(x), lambda x, y, g: g * cj(cos(x)), doc='Sine.')
+cos = _unary('cos', lambda xp, x: xp.cos(x), lambda x, y, g: -g * cj(sin(x)), doc='Cosine.')
+tan = _unary('tan', lambda xp, x: xp.tan(x), lambda x, y, g: g * cj(1 + y * y), 'y',
+             doc='Tangent.')
+asin = _unary('asin', lambda xp, x: xp.arcsin(x), lambda x, y, g: g * cj(rsqrt(1 - x * x)),
               doc='Inverse sine.')
-acos = _unary('acos', lambda xp, x: xp.arccos(x), lambda x, y, g: -g * rsqrt(1 - x * x),
+acos = _unary('acos', lambda xp, x: xp.arccos(x), lambda x, y, g: -g * cj(rsqrt(1 - x * x)),
               doc='Inverse cosine.')
-atan = _unary('atan', lambda xp, x: xp.arctan(x), lambda x, y, g: g / (1 + x * x),
+atan = _unary('atan', lambda xp, x: xp.arctan(x), lambda x, y, g: g / cj(1 + x * x),
               doc='Inverse tangent.')
-sinh = _unary('sinh', lambda xp, x: xp.sinh(x), lambda x, y, g: g * cosh(x), doc='Hyperbolic sine.')
-cosh = _unary('cosh', lambda xp, x: xp.cosh(x), lambda x, y, g: g * sinh(x),
+sinh = _unary('sinh', lambda xp, x: xp.sinh(x), lambda x, y, g: g * cj(cosh(x)),
+              doc='Hyperbolic sine.')
+cosh = _unary('cosh', lambda xp, x: xp.cosh(x), lambda x, y, g: g * cj(sinh(x)),
               doc='Hyperbolic cosine.')
-tanh = _unary('tanh', lambda xp, x: xp.tanh(x), lambda x, y, g: g * (1 - y * y), 'y',
+tanh = _unary('tanh', lambda xp, x: xp.tanh(x), lambda x, y, g: g * cj(1 - y * y), 'y',
               doc='Hyperbolic tangent.')
-asinh = _unary('asinh', lambda xp, x: xp.arcsinh(x), lambda x, y, g: g * rsqrt(x * x + 1),
+asinh = _unary('asinh', lambda xp, x: xp.arcsinh(x), lambda x, y, g: g * cj(rsqrt(x * x + 1)),
                doc='Inverse hyperbolic sine.')
-acosh = _unary('acosh', lambda xp, x: xp.arccosh(x), lambda x, y, g: g * rsqrt(x * x - 1),
+acosh = _unary('acosh', lambda xp, x: xp.arccosh(x), lambda x, y, g: g * _dacosh(x),
                doc='Inverse hyperbolic cosine.')
-atanh = _unary('atanh', lambda xp, x: xp.arctanh(x), lambda x, y, g: g / (1 - x * x),
+atanh = _unary('atanh', lambda xp, x: xp.arctanh(x), lambda x, y, g: g / cj(1 - x * x),
                doc='Inverse hyperbolic tangent.')
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 
 
+def _dacosh(x):
+    # sqrt(x*x - 1) = sqrt(x + 1) * sqrt(x - 1) holds for real x > 1 only
+    if x._data.dtype.kind == 'c':
+        return cj(rsqrt(x + 1) * rsqrt(x - 1))
+    return rsqrt(x * x - 1)
+
+
 def _sigmoid(xp, x):
+    if x.dtype.kind == 'c':
+        return 1 / (1 + xp.exp(-x))
     # one exp, no overflow: exp(-|x|) never overflows; half inputs are computed in float32
     xf = x.astype(_F32) if x.dtype in _HALF else x
     e = xp.exp(-xp.abs(xf))
@@ -610,7 +632,7 @@ def _sigmoid(xp, x):
     return xp.where(xf >= 0, r, e * r).astype(x.dtype, copy=False)
 
 
-sigmoid = _unary('sigmoid', _sigmoid, lambda x, y, g: g * ((1 - y) * y), 'y',
+sigmoid = _unary('sigmoid', _sigmoid, lambda x, y, g: g * cj((1 - y) * y), 'y',
                  doc='``1 / (1 + exp(-input))``, computed without overflow.')
 
 
@@ -700,9 +722,43 @@ def _sign_f(xp, x):
     return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
-sign = _unary('sign', _sign_f, lambda x, y, g: _zero(g), None, floating=False,
-              doc='-1, 0 or 1 by the sign of each element (0 for NaN, as PyTorch on CPU).')
-sgn = sign
+_sign = _unary('sign', _sign_f, lambda x, y, g: _zero(g), None, floating=False,
+               doc='-1, 0 or 1 by the sign of each element (0 for NaN, as PyTorch on CPU).')
+
+
+def sign(input, *, out=None):
+    """-1, 0 or 1 by the sign of each element (0 for NaN, as PyTorch on CPU); complex inputs
+    are refused (use ``sgn``)."""
+    if input._data.dtype.kind == 'c':
+        raise RuntimeError('Unlike NumPy, torch.sign is not intended to support complex numbers. '
+                           'Please use torch.sgn instead.')
+    return _sign(input, out=out)
+
+
+sign.prim = _sign.prim
+
+
+class Sgn(Primitive):
+    """``x / |x|`` (0 at 0) of a complex tensor."""
+
+    def forward(ctx, xp, x):
+        a = xp.abs(x)
+        y = x / xp.where(a == 0, 1, a)
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, g):
+        # PyTorch's sgn_backward: (g - sgn^2 * conj(g)) / (2 |x|), 0 where x is 0
+        x, y = ctx.saved_tensors
+        a = abs(x)
+        return where(a == 0, 0.0, (g - y * y * g.conj()) / (2 * a))
+
+
+def sgn(input, *, out=None):
+    """``input / |input|`` for complex tensors (0 at 0); ``sign(input)`` for real ones."""
+    if input._data.dtype.kind == 'c':
+        return _out(Sgn.apply(input), out)
+    return _sign(input, out=out)
 
 
 def _rounding(name, f, kernel):

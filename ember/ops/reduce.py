@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap, bind
 from ..autograd.grad_mode import _state
-from ._util import Primitive, dims_arg, wrap_dim, float_input, inplace_fn
+from ._util import Primitive, dims_arg, wrap_dim, float_input, inplace_fn, cj
 from .pointwise import _out, where
 from ..amp._policy import on as _ac, run as _ac_run
 
@@ -306,12 +306,12 @@ class Prod(Primitive):
         xd = x._data
         if ctx.dim is None:
             if not builtins.bool((xd == 0).any()):
-                return g * (out / x), None, None
+                return g * cj(out / x), None, None
             return _prod_safe(g, x.reshape(-1), 0).reshape(x.shape), None, None
         dims = (ctx.dim,)
         gk, ok = _keep(g, x.shape, dims, ctx.keepdim), _keep(out, x.shape, dims, ctx.keepdim)
         if not builtins.bool((xd == 0).any()):
-            return gk * (ok / x), None, None
+            return gk * cj(ok / x), None, None
         return _prod_safe(gk, x, ctx.dim), None, None
 
 
@@ -323,7 +323,7 @@ def _prod_safe(g, x, dim):
     """Gradient of prod along ``dim`` with zeros present: g * prod_{j<i} x_j * prod_{j>i} x_j."""
     left = Cumprod.apply(_Shift.apply(x, dim, 1, 1), dim)
     right = _flip(Cumprod.apply(_Shift.apply(_flip(x, dim), dim, 1, 1), dim), dim)
-    return g * (left * right)
+    return g * cj(left * right)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -775,10 +775,12 @@ class Cumprod(Primitive):
         d = ctx.dim
         xd = x._data
         if not builtins.bool((xd == 0).any()):
-            return _flip(cumsum(_flip(g * out, d), d), d) / x, None
+            return _flip(cumsum(_flip(g * cj(out), d), d), d) / cj(x), None
+        # complex: the real formula with conjugated factors (PyTorch's Wirtinger convention)
+        x, out = cj(x), cj(out)
         if _state[0]:                       # recording: the exact, differentiable O(n^2) form
             return _cumprod_grad_graph(g, x, d), None
-        return _wrap(_cumprod_grad_zeros(_xp(xd), xd, out._data, g._data, d)), None
+        return _wrap(_cumprod_grad_zeros(_xp(xd), x._data, out._data, g._data, d)), None
 
 
 def _cumprod_grad_zeros(xp, x, out, g, dim):
@@ -996,7 +998,7 @@ class Logsumexp(Primitive):
         x, r = ctx.saved_tensors
         gk = _keep(g, x.shape, ctx.dims, ctx.keepdim)
         rk = _keep(r, x.shape, ctx.dims, ctx.keepdim)
-        return gk * (x - rk).exp(), None, None
+        return gk * cj((x - rk).exp()), None, None
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
