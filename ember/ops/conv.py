@@ -41,8 +41,13 @@ def _out_size(s, k, st, p, d):
 
 def _as(a, shape):
     """``a`` reshaped as a view (raises rather than copy, so writes through it land in ``a``)."""
-    v = a.view()
-    v.shape = shape
+    if isinstance(a, np.ndarray):
+        v = a.view()
+        v.shape = shape                   # NumPy raises AttributeError if it would copy
+        return v
+    v = a.reshape(shape)                  # CuPy: a view when possible, else a copy
+    if v.size and v.data.ptr != a.data.ptr:
+        raise RuntimeError(f'internal: reshaping {a.shape} to {shape} would copy')
     return v
 
 
