@@ -7,22 +7,14 @@ import pytest
 
 import ember
 from tests.helpers import compare, torch, needs_torch, to_np
+from tests._dist_common import (Draws, check_log_prob_float64, check_log_prob_stats,
+                                check_moments, check_same_error, check_sample_shapes,
+                                seeded_samples)
 
 pytestmark = needs_torch
-R = np.random.RandomState(0)
-
-
-def _pos(*shape):
-    return (R.rand(*shape) * 1.5 + 0.5).astype(np.float32)
-
-
-def _real(*shape):
-    return R.randn(*shape).astype(np.float32)
-
-
-def _simplex(*shape):
-    x = R.rand(*shape).astype(np.float32) + 0.1
-    return (x / x.sum(-1, keepdims=True)).astype(np.float32)
+_D = Draws(0)
+R = _D.R
+_pos, _real, _unit, _simplex = _D.pos, _D.real, _D.unit, _D.simplex
 
 
 def _spd_factor(n):
@@ -42,7 +34,7 @@ CASES = {
     'Exponential': (lambda L, r: L.distributions.Exponential(r), [_pos(3)], _pos(2, 3), STATS),
     'Gamma': (lambda L, c, r: L.distributions.Gamma(c, r), [_pos(3) * 2, _pos(3)], _pos(2, 3), STATS),
     'Beta': (lambda L, a, b: L.distributions.Beta(a, b), [_pos(3) * 2, _pos(3) * 2],
-             (R.rand(2, 3) * 0.8 + 0.1).astype(np.float32), STATS),
+             _unit(2, 3), STATS),
     'Dirichlet': (lambda L, c: L.distributions.Dirichlet(c), [_pos(2, 4) * 2], _simplex(3, 2, 4), STATS),
     'BernoulliP': (lambda L, p: L.distributions.Bernoulli(probs=p), [_simplex(3) * 0.9],
                    np.array([[0, 1, 1], [1, 0, 0]], np.float32), ('mean', 'variance', 'mode')),
@@ -81,26 +73,14 @@ def test_log_prob_entropy_stats(name, device):
     ctor, params, value, props = CASES[name]
     if value is None:           # Uniform: a value inside the support of every batch element
         value = (params[0] + 0.5 * params[1]).astype(np.float32)[None]
-    tol = dict(rtol=1e-4, atol=1e-5)
-
-    def fn(L, *args):
-        *ps, v = args
-        d = ctor(L, *ps)
-        out = [d.log_prob(v)]
-        if name not in NO_ENTROPY:
-            out.append(d.entropy())
-        out += [getattr(d, p) for p in props]
-        return tuple(out)
-    compare(fn, *params, value, device=device, **tol)
+    check_log_prob_stats(ctor, params, value, props, name not in NO_ENTROPY, device)
 
 
 @pytest.mark.parametrize('name', ['Normal', 'Gamma', 'Dirichlet', 'CategoricalL', 'MVN_cov',
                                   'Binomial'])
 def test_log_prob_float64(name, device):
     ctor, params, value, _ = CASES[name]
-    p64 = [p.astype(np.float64) for p in params]
-    v = value.astype(np.float64) if value.dtype.kind == 'f' else value
-    compare(lambda L, *a: ctor(L, *a[:-1]).log_prob(a[-1]), *p64, v, device=device)
+    check_log_prob_float64(ctor, params, value, device)
 
 
 def test_gradcheck_log_prob(device):
@@ -215,21 +195,7 @@ SHAPES = [
 @pytest.mark.parametrize('name,ctor', SHAPES, ids=[s[0] for s in SHAPES])
 @pytest.mark.parametrize('sample_shape', [(), (5,), (2, 3)])
 def test_sample_shapes(name, ctor, sample_shape, device):
-    e, t = ctor(ember), ctor(torch)
-    assert tuple(e.batch_shape) == tuple(t.batch_shape)
-    assert tuple(e.event_shape) == tuple(t.event_shape)
-    assert e.has_rsample == t.has_rsample
-    assert e.has_enumerate_support == t.has_enumerate_support
-    es, ts = e.sample(sample_shape), t.sample(sample_shape)
-    assert tuple(es.shape) == tuple(ts.shape)
-    assert str(es.dtype) == str(ts.dtype)
-    assert not es.requires_grad
-    if t.has_rsample:
-        assert tuple(e.rsample(sample_shape).shape) == tuple(ts.shape)
-    # samples are in the support and score with the right shape
-    assert tuple(e.log_prob(es).shape) == tuple(t.log_prob(ts).shape)
-    big = tuple(e.expand((7,) + tuple(e.batch_shape)).sample(sample_shape).shape)
-    assert big == tuple(t.expand((7,) + tuple(t.batch_shape)).sample(sample_shape).shape)
+    check_sample_shapes(ctor, sample_shape)
 
 
 def test_enumerate_support(device):
@@ -243,14 +209,6 @@ def test_enumerate_support(device):
             np.testing.assert_array_equal(to_np(a), to_np(b))
     compare(lambda L, p: L.distributions.Binomial(4, probs=p).entropy(), _simplex(3),
             device=device, rtol=1e-4, atol=1e-5)
-
-
-def _err(fn):
-    try:
-        fn()
-    except Exception as ex:  # noqa: BLE001
-        return type(ex), str(ex)
-    return None, None
 
 
 @pytest.mark.parametrize('bad', [
@@ -282,11 +240,7 @@ def _err(fn):
     lambda L: L.distributions.OneHotCategorical(logits=L.zeros(3)).log_prob(L.tensor([1., 1., 0.])),
 ])
 def test_validation_errors(bad, device):
-    te, tm = _err(lambda: bad(torch))
-    ee, em = _err(lambda: bad(ember))
-    assert te is not None and ee is te, (ee, em, te, tm)
-    # the message up to the printed values matches PyTorch's
-    assert em.split('\n')[0] == tm.split('\n')[0]
+    check_same_error(bad)
 
 
 def test_validate_args_switch(device):
@@ -328,19 +282,12 @@ def test_sample_moments_and_seed(device):
     ]
     for ctor, tol in cases:
         e, t = ctor(ember), ctor(torch)
-        ember.manual_seed(3)
-        s = e.sample((n,))
-        ember.manual_seed(3)
-        np.testing.assert_array_equal(to_np(s), to_np(e.sample((n,))))
-        s = to_np(s).astype(np.float64)
+        s = seeded_samples(e, n)
         if tol is None:         # Categorical: frequencies
             freq = np.bincount(s.astype(np.int64), minlength=3) / n
             np.testing.assert_allclose(freq, to_np(t.probs), atol=0.02)
             continue
-        mean, var = to_np(t.mean), to_np(t.variance)
-        np.testing.assert_allclose(s.mean(0), mean, rtol=tol, atol=tol * 2 * np.sqrt(var).max() / 5 + 0.01)
-        np.testing.assert_allclose(s.var(0), var, rtol=3 * tol, atol=0.02)
-        assert bool(e.support.check(ember.tensor(s.astype(np.float32))).all())
+        check_moments(e, t, s, tol, 0.4)
     if isinstance(e, D.MultivariateNormal):
         np.testing.assert_allclose(np.cov(s.T), to_np(t.covariance_matrix), atol=0.06)
 

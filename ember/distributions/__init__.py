@@ -9,20 +9,36 @@ import sys as _sys
 
 from . import constraints, utils  # noqa: F401
 from .distribution import Distribution
+from . import transforms  # noqa: F401
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
+                         IndependentTransform, PowerTransform, SigmoidTransform,
+                         SoftmaxTransform, SoftplusTransform, StickBreakingTransform,
+                         TanhTransform, Transform, identity_transform)
+from .transformed_distribution import TransformedDistribution
 from .continuous import (ExponentialFamily, Normal, LogNormal, Uniform, Laplace, Exponential,
-                         Gamma, Beta, Dirichlet, Cauchy)
+                         Gamma, Beta, Dirichlet, Cauchy, Chi2, StudentT, Gumbel, HalfNormal,
+                         VonMises)
 from .discrete import (Bernoulli, Categorical, OneHotCategorical, OneHotCategoricalStraightThrough,
-                       Binomial, Poisson, Geometric)
+                       Binomial, Poisson, Geometric, Multinomial)
 from .multivariate_normal import MultivariateNormal
 from .independent import Independent
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .mixture_same_family import MixtureSameFamily
 from .kl import kl_divergence, register_kl
-from . import continuous, discrete, multivariate_normal, independent, kl, distribution  # noqa: F401,E501
+from . import (continuous, discrete, multivariate_normal, independent, kl,  # noqa: F401
+               distribution, transformed_distribution, relaxed, mixture_same_family)
 
-__all__ = ['Bernoulli', 'Beta', 'Binomial', 'Categorical', 'Cauchy', 'Dirichlet', 'Distribution',
-           'Exponential', 'ExponentialFamily', 'Gamma', 'Geometric', 'Independent', 'Laplace',
-           'LogNormal', 'MultivariateNormal', 'Normal', 'OneHotCategorical',
-           'OneHotCategoricalStraightThrough', 'Poisson', 'Uniform', 'constraints',
-           'kl_divergence', 'register_kl']
+__all__ = ['AbsTransform', 'AffineTransform', 'Bernoulli', 'Beta', 'Binomial', 'Categorical',
+           'Cauchy', 'Chi2', 'ComposeTransform', 'Dirichlet', 'Distribution', 'ExpTransform',
+           'Exponential', 'ExponentialFamily', 'Gamma', 'Geometric',
+           'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'Laplace',
+           'LogNormal', 'MixtureSameFamily', 'Multinomial',
+           'MultivariateNormal', 'Normal', 'OneHotCategorical',
+           'OneHotCategoricalStraightThrough', 'Poisson', 'PowerTransform', 'RelaxedBernoulli',
+           'RelaxedOneHotCategorical', 'SigmoidTransform', 'SoftmaxTransform',
+           'SoftplusTransform', 'StickBreakingTransform', 'StudentT', 'TanhTransform',
+           'Transform', 'TransformedDistribution', 'Uniform', 'VonMises', 'constraints',
+           'identity_transform', 'kl_divergence', 'register_kl', 'transforms']
 
 # PyTorch's per-distribution module names (torch.distributions.normal.Normal, ...)
 for _name, _mod in (('normal', continuous), ('log_normal', continuous), ('uniform', continuous),
@@ -31,7 +47,10 @@ for _name, _mod in (('normal', continuous), ('log_normal', continuous), ('unifor
                     ('cauchy', continuous), ('exp_family', continuous),
                     ('bernoulli', discrete), ('categorical', discrete),
                     ('one_hot_categorical', discrete), ('binomial', discrete),
-                    ('poisson', discrete), ('geometric', discrete)):
+                    ('poisson', discrete), ('geometric', discrete), ('multinomial', discrete),
+                    ('chi2', continuous), ('studentT', continuous), ('gumbel', continuous),
+                    ('half_normal', continuous), ('von_mises', continuous),
+                    ('relaxed_bernoulli', relaxed), ('relaxed_categorical', relaxed)):
     _sys.modules[__name__ + '.' + _name] = _mod
     globals()[_name] = _mod
 del _name, _mod

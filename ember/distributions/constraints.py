@@ -5,7 +5,8 @@ A constraint's ``check(value)`` gives a bool tensor saying, per batch element, w
 """
 import builtins
 
-__all__ = ['Constraint', 'boolean', 'cat', 'corr_cholesky', 'dependent', 'dependent_property',
+__all__ = ['Constraint', 'MixtureSameFamilyConstraint',
+           'boolean', 'cat', 'corr_cholesky', 'dependent', 'dependent_property',
            'greater_than', 'greater_than_eq', 'independent', 'integer_interval', 'interval',
            'half_open_interval', 'is_dependent', 'less_than', 'lower_cholesky',
            'lower_triangular', 'multinomial', 'nonnegative', 'nonnegative_integer',
@@ -106,6 +107,36 @@ class _IndependentConstraint(Constraint):
 
     def __repr__(self):
         return f'{self.__class__.__name__[1:]}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})'
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The support of a ``MixtureSameFamily``: the component support checked with the
+    component dimension added back, reduced over it."""
+
+    def __init__(self, base_constraint):
+        if not isinstance(base_constraint, Constraint):
+            raise AssertionError('base_constraint must be a Constraint, got '
+                                 f'{type(base_constraint).__name__}')
+        self.base_constraint = base_constraint
+        super().__init__()
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim
+
+    def check(self, value):
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        if value.dim() < self.event_dim:
+            raise ValueError(f'Expected value.dim() >= {self.event_dim} but got {value.dim()}')
+        keep = value.dim() - self.event_dim
+        return result.reshape(tuple(result.shape[:keep]) + (-1,)).all(-1)
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}({repr(self.base_constraint)})'
 
 
 class _Boolean(Constraint):

@@ -1,5 +1,6 @@
 """Continuous distributions: Normal, LogNormal, Uniform, Laplace, Exponential, Gamma, Beta,
-Dirichlet, Cauchy (the ``torch.distributions`` classes of the same names)."""
+Dirichlet, Cauchy, Chi2, StudentT, Gumbel, HalfNormal, VonMises (the ``torch.distributions``
+classes of the same names)."""
 import math
 from numbers import Number
 
@@ -9,10 +10,13 @@ from .._tensor import Size, _wrap
 from ..autograd.function import Primitive
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, _standard_normal
+from .transformed_distribution import TransformedDistribution, _base_dist_property
+from .transforms import AbsTransform, AffineTransform, ExpTransform
+from .utils import broadcast_all, lazy_property, _standard_normal
 
 __all__ = ['ExponentialFamily', 'Normal', 'LogNormal', 'Uniform', 'Laplace', 'Exponential',
-           'Gamma', 'Beta', 'Dirichlet', 'Cauchy']
+           'Gamma', 'Beta', 'Dirichlet', 'Cauchy', 'Chi2', 'StudentT', 'Gumbel', 'HalfNormal',
+           'VonMises']
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
@@ -156,34 +160,23 @@ class Normal(ExponentialFamily):
         return 0.5 + 0.5 * math.log(2 * math.pi) + _E().log(self.scale)
 
 
-class LogNormal(Distribution):
-    """Log-normal distribution: ``exp(X)`` with ``X ~ Normal(loc, scale)``.
-
-    PyTorch builds it as a ``TransformedDistribution``; here it is direct, with the same
-    ``base_dist``, values and gradients.
-    """
+class LogNormal(TransformedDistribution):
+    """Log-normal distribution: ``exp(X)`` with ``X ~ Normal(loc, scale)``
+    (a ``TransformedDistribution`` of ``base_dist`` through ``ExpTransform``)."""
     arg_constraints = {'loc': constraints.real, 'scale': constraints.positive}
     support = constraints.positive
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        self.base_dist = Normal(loc, scale, validate_args=validate_args)
-        super().__init__(self.base_dist.batch_shape, validate_args=validate_args)
+        base_dist = Normal(loc, scale, validate_args=validate_args)
+        super().__init__(base_dist, ExpTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(LogNormal, _instance)
-        new.base_dist = self.base_dist.expand(batch_shape)
-        super(LogNormal, new).__init__(Size(batch_shape), validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return super().expand(batch_shape, _instance=new)
 
-    @property
-    def loc(self):
-        return self.base_dist.loc
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    loc = _base_dist_property('loc')
+    scale = _base_dist_property('scale')
 
     @property
     def mean(self):
@@ -197,25 +190,6 @@ class LogNormal(Distribution):
     def variance(self):
         s2 = self.scale.pow(2)
         return s2.expm1() * (2 * self.loc + s2).exp()
-
-    def sample(self, sample_shape=Size()):
-        with _E().no_grad():
-            return self.base_dist.sample(sample_shape).exp()
-
-    def rsample(self, sample_shape=Size()):
-        return self.base_dist.rsample(sample_shape).exp()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        y = value.log()
-        return self.base_dist.log_prob(y) - y
-
-    def cdf(self, value):
-        return self.base_dist.cdf(value.log())
-
-    def icdf(self, value):
-        return self.base_dist.icdf(value).exp()
 
     def entropy(self):
         return self.base_dist.entropy() + self.loc
@@ -503,9 +477,7 @@ class Dirichlet(ExponentialFamily):
         new = self._get_checked_instance(Dirichlet, _instance)
         batch_shape = Size(batch_shape)
         new.concentration = self.concentration.expand(tuple(batch_shape) + tuple(self.event_shape))
-        super(Dirichlet, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._init_expanded(Dirichlet, new, batch_shape, self.event_shape)
 
     def rsample(self, sample_shape=()):
         E = _E()
@@ -609,3 +581,289 @@ class Beta(ExponentialFamily):
         if isinstance(result, Number):
             return _E().tensor([result])
         return result
+
+
+class Chi2(Gamma):
+    """Chi-squared distribution with ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)``."""
+    arg_constraints = {'df': constraints.positive}
+
+    def __init__(self, df, validate_args=None):
+        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Chi2, _instance)
+        return super().expand(batch_shape, new)
+
+    @property
+    def df(self):
+        return self.concentration * 2
+
+
+class StudentT(Distribution):
+    """Student's t-distribution with ``df`` degrees of freedom, location ``loc`` and scale
+    ``scale``. ``rsample`` is ``loc + scale * X / sqrt(Z / df)``, ``X ~ N(0, 1)``,
+    ``Z ~ Chi2(df)`` (reparameterised through both)."""
+    arg_constraints = {'df': constraints.positive, 'loc': constraints.real,
+                       'scale': constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    @property
+    def mean(self):
+        return _E().where(self.df <= 1, _E().full_like(self.loc, math.nan), self.loc)
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        E = _E()
+        big = self.df > 2
+        df = E.where(big, self.df, E.full_like(self.df, 3.0))
+        v = self.scale.pow(2) * df / (df - 2)
+        other = E.where(self.df > 1, E.full_like(v, math.inf), E.full_like(v, math.nan))
+        return E.where(big, v, other)
+
+    def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
+        self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        self._chi2 = Chi2(self.df)
+        super().__init__(self.df.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._expand_params(StudentT, batch_shape, _instance, ('df', 'loc', 'scale'))
+        new._chi2 = self._chi2.expand(batch_shape)
+        return new
+
+    def rsample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        X = _standard_normal(shape, dtype=self.df.dtype, device=self.df.device)
+        Z = self._chi2.rsample(sample_shape)
+        return self.loc + self.scale * (X * (Z / self.df).rsqrt())
+
+    def log_prob(self, value):
+        E = _E()
+        if self._validate_args:
+            self._validate_sample(value)
+        y = (value - self.loc) / self.scale
+        Z = (self.scale.log() + 0.5 * self.df.log() + 0.5 * math.log(math.pi)
+             + E.lgamma(0.5 * self.df) - E.lgamma(0.5 * (self.df + 1.0)))
+        return -0.5 * (self.df + 1.0) * E.log1p(y ** 2.0 / self.df) - Z
+
+    def entropy(self):
+        E = _E()
+        lbeta = E.lgamma(0.5 * self.df) + math.lgamma(0.5) - E.lgamma(0.5 * (self.df + 1))
+        return (self.scale.log()
+                + 0.5 * (self.df + 1) * (E.digamma(0.5 * (self.df + 1))
+                                         - E.digamma(0.5 * self.df))
+                + 0.5 * self.df.log() + lbeta)
+
+
+_EULER = 0.57721566490153286060
+
+
+class Gumbel(TransformedDistribution):
+    """Gumbel distribution with location ``loc`` and scale ``scale``: ``Uniform(0, 1)``
+    pushed through ``loc - scale * log(-log(u))``."""
+    arg_constraints = {'loc': constraints.real, 'scale': constraints.positive}
+    support = constraints.real
+
+    def __init__(self, loc, scale, validate_args=None):
+        E = _E()
+        self.loc, self.scale = broadcast_all(loc, scale)
+        finfo = E.finfo(self.loc.dtype)
+        if isinstance(loc, Number) and isinstance(scale, Number):
+            base_dist = Uniform(finfo.tiny, 1 - finfo.eps, validate_args=validate_args)
+        else:
+            base_dist = Uniform(E.full_like(self.loc, finfo.tiny),
+                                E.full_like(self.loc, 1 - finfo.eps),
+                                validate_args=validate_args)
+        transforms = [ExpTransform().inv, AffineTransform(loc=0, scale=-E.ones_like(self.scale)),
+                      ExpTransform().inv, AffineTransform(loc=loc, scale=-self.scale)]
+        super().__init__(base_dist, transforms, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Gumbel, _instance)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        return super().expand(batch_shape, _instance=new)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        y = (self.loc - value) / self.scale
+        return (y - y.exp()) - self.scale.log()
+
+    @property
+    def mean(self):
+        return self.loc + self.scale * _EULER
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return (math.pi / math.sqrt(6)) * self.scale
+
+    @property
+    def variance(self):
+        return self.stddev.pow(2)
+
+    def entropy(self):
+        return self.scale.log() + (1 + _EULER)
+
+
+class HalfNormal(TransformedDistribution):
+    """Half-normal distribution: ``|X|`` with ``X ~ Normal(0, scale)``."""
+    arg_constraints = {'scale': constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale, validate_args=None):
+        base_dist = Normal(0, scale, validate_args=False)
+        super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(HalfNormal, _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    scale = _base_dist_property('scale')
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self):
+        return _E().zeros_like(self.scale)
+
+    @property
+    def variance(self):
+        return self.scale.pow(2) * (1 - 2 / math.pi)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return _E().where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        return self.base_dist.entropy() - math.log(2)
+
+
+def _eval_poly(y, coef):
+    coef = list(coef)
+    result = coef.pop()
+    while coef:
+        result = coef.pop() + y * result
+    return result
+
+
+_I0_COEF_SMALL = [1.0, 3.5156229, 3.0899424, 1.2067492, 0.2659732, 0.360768e-1, 0.45813e-2]
+_I0_COEF_LARGE = [0.39894228, 0.1328592e-1, 0.225319e-2, -0.157565e-2, 0.916281e-2,
+                  -0.2057706e-1, 0.2635537e-1, -0.1647633e-1, 0.392377e-2]
+_I1_COEF_SMALL = [0.5, 0.87890594, 0.51498869, 0.15084934, 0.2658733e-1, 0.301532e-2,
+                  0.32411e-3]
+_I1_COEF_LARGE = [0.39894228, -0.3988024e-1, -0.362018e-2, 0.163801e-2, -0.1031555e-1,
+                  0.2282967e-1, -0.2895312e-1, 0.1787654e-1, -0.420059e-2]
+_COEF_SMALL = [_I0_COEF_SMALL, _I1_COEF_SMALL]
+_COEF_LARGE = [_I0_COEF_LARGE, _I1_COEF_LARGE]
+
+
+def _log_modified_bessel_fn(x, order=0):
+    """``log I_order(x)`` for ``x > 0`` (order 0 or 1), the polynomial fits PyTorch uses."""
+    assert order == 0 or order == 1
+    y = (x / 3.75) ** 2
+    small = _eval_poly(y, _COEF_SMALL[order])
+    if order == 1:
+        small = x.abs() * small
+    small = small.log()
+    large = x - 0.5 * x.log() + _eval_poly(3.75 / x, _COEF_LARGE[order]).log()
+    return _E().where(x < 3.75, small, large)
+
+
+def _rejection_sample(loc, concentration, proposal_r, x):
+    """Best-Fisher rejection sampling, all elements at once, until every one is accepted."""
+    E = _E()
+    done = E.zeros(tuple(x.shape), dtype=E.bool, device=loc.device)
+    while not bool(done.all()):
+        u1, u2, u3 = E.rand((3,) + tuple(x.shape), dtype=loc.dtype, device=loc.device).unbind()
+        z = E.cos(math.pi * u1)
+        f = (1 + proposal_r * z) / (proposal_r + z)
+        c = concentration * (proposal_r - f)
+        accept = ((c * (2 - c) - u2) > 0) | ((c / u2).log() + 1 - c >= 0)
+        x = E.where(accept & ~done, (u3 - 0.5).sign() * f.acos(), x)
+        done = done | accept
+    return (x + math.pi + loc) % (2 * math.pi) - math.pi
+
+
+class VonMises(Distribution):
+    """Von Mises (circular normal) distribution on ``[-pi, pi)`` with mean direction ``loc``
+    and ``concentration``. Sampled by rejection, in float64."""
+    arg_constraints = {'loc': constraints.real, 'concentration': constraints.positive}
+    support = constraints.real
+    has_rsample = False
+
+    def __init__(self, loc, concentration, validate_args=None):
+        self.loc, self.concentration = broadcast_all(loc, concentration)
+        super().__init__(self.loc.shape, Size(), validate_args)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.concentration * _E().cos(value - self.loc)
+        return (log_prob - math.log(2 * math.pi)
+                - _log_modified_bessel_fn(self.concentration, order=0))
+
+    @lazy_property
+    def _loc(self):
+        return self.loc.to(_E().double)
+
+    @lazy_property
+    def _concentration(self):
+        return self.concentration.to(_E().double)
+
+    @lazy_property
+    def _proposal_r(self):
+        kappa = self._concentration
+        tau = 1 + (1 + 4 * kappa ** 2).sqrt()
+        rho = (tau - (2 * tau).sqrt()) / (2 * kappa)
+        proposal_r = (1 + rho ** 2) / (2 * rho)
+        return _E().where(kappa < 1e-5, 1 / kappa + kappa, proposal_r)
+
+    def sample(self, sample_shape=Size()):
+        E = _E()
+        shape = self._extended_shape(sample_shape)
+        with E.no_grad():
+            x = E.zeros(shape, dtype=self._loc.dtype, device=self.loc.device)
+            return _rejection_sample(self._loc.detach(), self._concentration.detach(),
+                                     self._proposal_r.detach(), x).to(self.loc.dtype)
+
+    def expand(self, batch_shape, _instance=None):
+        try:
+            return super().expand(batch_shape)
+        except NotImplementedError:
+            validate_args = self.__dict__.get('_validate_args')
+            loc = self.loc.expand(batch_shape)
+            concentration = self.concentration.expand(batch_shape)
+            return type(self)(loc, concentration, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    mode = mean
+
+    @lazy_property
+    def variance(self):
+        return 1 - (_log_modified_bessel_fn(self.concentration, order=1)
+                    - _log_modified_bessel_fn(self.concentration, order=0)).exp()

@@ -1,5 +1,6 @@
 """Discrete distributions: Bernoulli, Categorical, OneHotCategorical (+ straight-through),
-Binomial, Poisson, Geometric (the ``torch.distributions`` classes of the same names)."""
+Binomial, Poisson, Geometric, Multinomial (the ``torch.distributions`` classes of the same
+names)."""
 import math
 from numbers import Number
 
@@ -12,7 +13,7 @@ from .continuous import ExponentialFamily, _xlogy
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ['Bernoulli', 'Categorical', 'OneHotCategorical', 'OneHotCategoricalStraightThrough',
-           'Binomial', 'Poisson', 'Geometric']
+           'Binomial', 'Poisson', 'Geometric', 'Multinomial']
 
 
 def _E():
@@ -38,7 +39,45 @@ def _enum_values(n, batch_shape, dtype, device, expand):
     return values
 
 
-class Bernoulli(ExponentialFamily):
+class _ParamBacked:
+    """``_new`` and ``param_shape`` of a distribution whose given parameter tensor (``probs``
+    or ``logits``) is ``_param``."""
+
+    def _new(self, *args, **kwargs):
+        return self._param.new(*args, **kwargs)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+
+class _BinaryProbsLogits:
+    """``probs``/``logits`` of a distribution over a binary outcome: the one given is set by
+    ``_set_probs_or_logits``, the other is derived from it on first use."""
+
+    def _set_probs_or_logits(self, probs, logits):
+        """Set exactly one of ``probs``/``logits`` (as a tensor) and ``_param``; returns the
+        batch shape (empty when a Python number was given)."""
+        _both_or_neither(probs, logits)
+        if probs is not None:
+            is_scalar = isinstance(probs, Number)
+            (self.probs,) = broadcast_all(probs)
+        else:
+            is_scalar = isinstance(logits, Number)
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        return Size() if is_scalar else self._param.size()
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class Bernoulli(_BinaryProbsLogits, _ParamBacked, ExponentialFamily):
     """Bernoulli distribution parameterised by ``probs`` or ``logits`` (not both).
 
     Samples are 0/1 in the parameter's dtype.
@@ -49,27 +88,14 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _both_or_neither(probs, logits)
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
+        batch_shape = self._set_probs_or_logits(probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = Size(batch_shape)
         self._expand_probs_logits(new, batch_shape)
-        super(Bernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return self._init_expanded(Bernoulli, new, batch_shape)
 
     @property
     def mean(self):
@@ -84,18 +110,6 @@ class Bernoulli(ExponentialFamily):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -115,7 +129,7 @@ class Bernoulli(ExponentialFamily):
         return _enum_values(2, self._batch_shape, self._param.dtype, self._param.device, expand)
 
 
-class Categorical(Distribution):
+class Categorical(_ParamBacked, Distribution):
     """Categorical distribution over ``{0, ..., K-1}`` parameterised by ``probs`` (normalised
     over the last dim) or ``logits`` (unnormalised log-probabilities)."""
     arg_constraints = {'probs': constraints.simplex,
@@ -143,12 +157,7 @@ class Categorical(Distribution):
         param_shape = tuple(batch_shape) + (self._num_events,)
         self._expand_probs_logits(new, param_shape)
         new._num_events = self._num_events
-        super(Categorical, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return self._init_expanded(Categorical, new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -161,10 +170,6 @@ class Categorical(Distribution):
     @lazy_property
     def probs(self):
         return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     @property
     def mean(self):
@@ -209,29 +214,22 @@ class Categorical(Distribution):
                             self._param.device, expand)
 
 
-class OneHotCategorical(Distribution):
-    """Categorical distribution over one-hot vectors of length ``K`` (event shape ``(K,)``)."""
-    arg_constraints = {'probs': constraints.simplex,
-                       'logits': constraints.independent(constraints.real, 1)}
-    support = constraints.one_hot
-    has_enumerate_support = True
+class _CategoricalBacked(_ParamBacked):
+    """A distribution over vectors of length ``K`` (event shape ``(K,)``) whose parameters are
+    those of a ``Categorical`` it holds as ``_categorical``."""
 
-    def __init__(self, probs=None, logits=None, validate_args=None):
+    def _set_categorical(self, probs, logits):
+        """Hold ``Categorical(probs, logits)``; returns the batch and event shapes."""
         self._categorical = Categorical(probs, logits)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        return self._categorical.batch_shape, self._categorical.param_shape[-1:]
 
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
+    def _expand_categorical(self, cls, batch_shape, _instance):
+        """``cls.expand`` for the state held by the ``Categorical``; the caller copies the
+        rest onto the result."""
+        new = self._get_checked_instance(cls, _instance)
         batch_shape = Size(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
-        super(OneHotCategorical, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._categorical._new(*args, **kwargs)
+        return self._init_expanded(cls, new, batch_shape, self.event_shape)
 
     @property
     def _param(self):
@@ -244,6 +242,21 @@ class OneHotCategorical(Distribution):
     @property
     def logits(self):
         return self._categorical.logits
+
+
+class OneHotCategorical(_CategoricalBacked, Distribution):
+    """Categorical distribution over one-hot vectors of length ``K`` (event shape ``(K,)``)."""
+    arg_constraints = {'probs': constraints.simplex,
+                       'logits': constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        batch_shape, event_shape = self._set_categorical(probs, logits)
+        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expand_categorical(OneHotCategorical, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -258,10 +271,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(sample_shape)
@@ -302,7 +311,7 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryProbsLogits, _ParamBacked, Distribution):
     """Binomial distribution: successes in ``total_count`` trials of probability ``probs``
     (or ``logits``)."""
     arg_constraints = {'total_count': constraints.nonnegative_integer,
@@ -326,12 +335,7 @@ class Binomial(Distribution):
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
         self._expand_probs_logits(new, batch_shape)
-        super(Binomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return self._init_expanded(Binomial, new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -348,18 +352,6 @@ class Binomial(Distribution):
     @property
     def variance(self):
         return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     def sample(self, sample_shape=Size()):
         E = _E()
@@ -441,20 +433,13 @@ class Poisson(ExponentialFamily):
         return _xlogy(value, rate) - rate - _E().lgamma(value + 1)
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryProbsLogits, Distribution):
     """Geometric distribution: failures before the first success of probability ``probs``."""
     arg_constraints = {'probs': constraints.unit_interval, 'logits': constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _both_or_neither(probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        probs_or_logits = probs if probs is not None else logits
-        batch_shape = Size() if isinstance(probs_or_logits, Number) else \
-            (self.probs if probs is not None else self.logits).size()
+        batch_shape = self._set_probs_or_logits(probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             value = self.probs
@@ -469,13 +454,8 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = Size(batch_shape)
-        if 'probs' in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if 'logits' in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-        super(Geometric, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        self._expand_probs_logits(new, batch_shape)
+        return self._init_expanded(Geometric, new, batch_shape)
 
     @property
     def mean(self):
@@ -488,14 +468,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=Size()):
         E = _E()
@@ -517,3 +489,72 @@ class Geometric(Distribution):
     def entropy(self):
         return _F().binary_cross_entropy_with_logits(self.logits, self.probs,
                                                      reduction='none') / self.probs
+
+
+class Multinomial(_CategoricalBacked, Distribution):
+    """Counts of ``total_count`` draws from a categorical distribution given by ``probs`` or
+    ``logits`` (event shape ``(K,)``).
+
+    Args:
+        total_count (int): number of trials (one for the whole batch).
+        probs (Tensor): event probabilities (normalised over the last dim).
+        logits (Tensor): unnormalised event log-probabilities.
+    """
+    arg_constraints = {'probs': constraints.simplex, 'logits': constraints.real_vector}
+
+    @property
+    def mean(self):
+        return self.probs * self.total_count
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        if not isinstance(total_count, int):
+            raise NotImplementedError('inhomogeneous total_count is not supported')
+        self.total_count = total_count
+        batch_shape, event_shape = self._set_categorical(probs, logits)
+        self._binomial = Binomial(total_count=total_count, probs=self.probs)
+        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._expand_categorical(Multinomial, batch_shape, _instance)
+        new.total_count = self.total_count
+        return new
+
+    @constraints.dependent_property(is_discrete=True, event_dim=1)
+    def support(self):
+        return constraints.multinomial(self.total_count)
+
+    def sample(self, sample_shape=Size()):
+        E = _E()
+        sample_shape = Size(sample_shape)
+        with E.no_grad():
+            samples = self._categorical.sample(Size((self.total_count,) + tuple(sample_shape)))
+            samples = samples.permute(tuple(range(1, samples.dim())) + (0,))
+            counts = E.zeros(self._extended_shape(sample_shape), dtype=samples.dtype,
+                             device=samples.device)
+            counts = counts.scatter_add(-1, samples, E.ones_like(samples))
+            return counts.type_as(self.probs)
+
+    def entropy(self):
+        E = _E()
+        n = self.total_count
+        term1 = n * self._categorical.entropy() - math.lgamma(n + 1)
+        support = self._binomial.enumerate_support(expand=False)[1:]
+        binomial_probs = E.exp(self._binomial.log_prob(support))
+        weights = E.lgamma(support + 1)
+        term2 = (binomial_probs * weights).sum([0, -1])
+        return term1 + term2
+
+    def log_prob(self, value):
+        E = _E()
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        log_factorial_n = E.lgamma(value.sum(-1) + 1)
+        log_factorial_xs = E.lgamma(value + 1).sum(-1)
+        logits = E.where((value == 0) & (logits == -math.inf), E.zeros_like(logits), logits)
+        log_powers = (logits * value).sum(-1)
+        return log_factorial_n - log_factorial_xs + log_powers

@@ -206,7 +206,13 @@ class Distribution:
         batch_shape = Size(batch_shape)
         for n in names:
             setattr(new, n, getattr(self, n).expand(batch_shape))
-        super(cls, new).__init__(batch_shape, validate_args=False)
+        return self._init_expanded(cls, new, batch_shape)
+
+    def _init_expanded(self, cls, new, batch_shape, event_shape=Size()):
+        """The end of ``cls.expand``: initialise ``new`` (whose state is set) as ``cls``'s base
+        with ``batch_shape``/``event_shape``, unvalidated, and give it this instance's
+        ``validate_args``."""
+        super(cls, new).__init__(batch_shape, event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 

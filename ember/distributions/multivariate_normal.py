@@ -98,10 +98,7 @@ class MultivariateNormal(Distribution):
         for k in ('covariance_matrix', 'scale_tril', 'precision_matrix'):
             if k in self.__dict__:
                 setattr(new, k, self.__dict__[k].expand(cov_shape))
-        super(MultivariateNormal, new).__init__(batch_shape, self.event_shape,
-                                                validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._init_expanded(MultivariateNormal, new, batch_shape, self.event_shape)
 
     def _mat_shape(self):
         return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
