@@ -307,13 +307,19 @@ class Primitive(Node):
 
     @classmethod
     def apply2(cls, a, b):
-        """``apply(a, b)`` for two CPU Tensors with no graph to record, skipping the generic
-        argument walk (the hot path of ``x + y`` in inference and optimizer code)."""
+        """``apply(a, b)`` for two CPU Tensors, skipping the generic argument walk (the hot
+        path of ``x + y``)."""
         x = a._data
         y = b._data
-        if type(x) is not _ndarray or type(y) is not _ndarray or \
-                ((a._rg or b._rg) and _state[0] and cls.differentiable) or cls.is_view:
+        if type(x) is not _ndarray or type(y) is not _ndarray or cls.is_view:
             return cls.apply(a, b)
+        if (a._rg or b._rg) and _state[0] and cls.differentiable:      # record a node
+            node = cls()
+            try:
+                out = cls.forward(node, np, x, y)
+            except ValueError as e:
+                raise _shape_error(e, (x, y)) from None
+            return node._finish(out, (a, b), [x, y], np, {})
         try:
             out = cls.forward(cls._noctx, np, x, y)
         except ValueError as e:
