@@ -235,3 +235,23 @@ def test_linear_on_threads_matches_torch(threads2):
     b = rng.standard_normal(1024).astype(np.float32)
     e, t = _both(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), [x, w, b], (0, 1, 2))
     _close(e, t, 1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize('kw', [dict(), dict(weight_decay=0.1), dict(amsgrad=True),
+                                dict(maximize=True, weight_decay=0.01)])
+@pytest.mark.parametrize('opt', ['Adam', 'AdamW'])
+def test_adam_big_parameter_matches_torch(threads2, kernels_on, opt, kw):
+    """A parameter big enough for the chunked/compiled update, 30 steps, against torch."""
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((300, 1000)).astype(np.float32)
+    grads = [rng.standard_normal(w0.shape).astype(np.float32) for _ in range(30)]
+    res = []
+    for lib in (ember, torch):
+        w = lib.nn.Parameter(lib.tensor(w0.copy()))
+        o = getattr(lib.optim, opt)([w], lr=0.01, **kw)
+        for g in grads:
+            w.grad = lib.tensor(g)
+            o.step()
+        res.append(w.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)

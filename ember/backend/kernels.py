@@ -142,5 +142,31 @@ def _compile():
                     for i in range(L):
                         out[b, c, i] = (x[b, c, i] * ac + bc) + g[b, c, i] * gc
 
+    @njit(nogil=True, cache=True)
+    def adam(d, g, m, v, mx, wd_mode, wd, c1, b2, c2, bc2_sqrt, eps, step_size):
+        """One Adam/AdamW update of flat float arrays in place, operation for operation as
+        ``optim.adam._update`` (same roundings in the parameter's dtype). wd_mode: 0 none,
+        1 L2 (g + wd d), 2 decoupled (d *= wd, wd = 1 - lr * weight_decay)."""
+        for i in range(d.shape[0]):
+            gi = g[i]
+            di = d[i]
+            if wd_mode == 2:
+                di = di * wd
+            elif wd_mode == 1:
+                gi = gi + di * wd
+            mi = m[i]
+            mi = mi + (gi - mi) * c1
+            vi = v[i] * b2
+            vi = vi + (gi * gi) * c2
+            m[i] = mi
+            v[i] = vi
+            if mx is not None:
+                if vi > mx[i] or vi != vi:
+                    mx[i] = vi
+                vi = mx[i]
+            denom = np.sqrt(vi) / bc2_sqrt + eps
+            d[i] = di - (step_size * mi) / denom
+
     return {'pool2x2_fwd': pool2x2_fwd, 'pool2x2_bwd': pool2x2_bwd, 'relu_bwd': relu_bwd,
+            'adam': adam,
             'bn_sums': bn_sums, 'bn_grad_sums': bn_grad_sums, 'bn_affine': bn_affine}

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .._tensor import _wrap
+from ..backend import kernels
 from ..backend.cpu import parallel
 from .optimizer import Optimizer, _value, _closure_loss, _scalar_state, _check_adam_options
 
@@ -60,11 +61,21 @@ class Adam(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 mx = state['max_exp_avg_sq']._data if amsgrad else None
-                args = (b1, b2, lr, wd, eps, decoupled, 1 - b1 ** step,
-                        math.sqrt(1 - b2 ** step), t)
+                bc1, bc2_sqrt = 1 - b1 ** step, math.sqrt(1 - b2 ** step)
+                args = (b1, b2, lr, wd, eps, decoupled, bc1, bc2_sqrt, t)
                 arrays = (d, g, state['exp_avg']._data, state['exp_avg_sq']._data, mx)
-                if (type(d) is np.ndarray and d.size >= _CHUNK
-                        and all(a is None or a.flags.c_contiguous for a in arrays)):
+                flat_ok = type(d) is np.ndarray and all(
+                    a is None or (a.flags.c_contiguous and a.dtype == d.dtype) for a in arrays)
+                k = kernels.get('adam') if flat_ok and d.dtype in _FLOATS else None
+                if k is not None:                     # one compiled pass, chunks on the threads
+                    flat = [a.reshape(-1) if a is not None else None for a in arrays]
+                    mode = 0 if wd == 0 else (2 if decoupled else 1)
+                    consts = (mode, t(1 - lr * wd) if decoupled else t(wd), t(1 - b1), t(b2),
+                              t(1 - b2), t(bc2_sqrt), t(eps), t(lr / bc1))
+                    parallel(d.size, lambda s, e: k(
+                        *[f[s:e] if f is not None else None for f in flat], *consts),
+                        work=6 * d.size)
+                elif flat_ok and d.size >= _CHUNK:
                     # cache-sized chunks, one fused pass each, on the CPU threads
                     flat = [a.reshape(-1) if a is not None else None for a in arrays]
                     parallel(d.size, lambda s, e: _update(
@@ -77,6 +88,7 @@ class Adam(Optimizer):
 
 
 _CHUNK = 1 << 16        # parameters from which Adam's update runs in chunks of _CHUNK / 4
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _update(d, g, m, v, mx, b1, b2, lr, wd, eps, decoupled, bc1, bc2_sqrt, t):
