@@ -255,3 +255,19 @@ def test_adam_big_parameter_matches_torch(threads2, kernels_on, opt, kw):
             o.step()
         res.append(w.detach().numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('sa,sb', [((32, 8, 64, 32), (32, 8, 32, 64)), ((16, 100, 64), (64, 50)),
+                                   ((100, 64), (16, 64, 50)), ((1, 8, 64, 32), (4, 8, 32, 64)),
+                                   ((4, 30, 40), (4, 40, 50)), ((6, 5), (5, 4))])
+@pytest.mark.parametrize('swap', [False, True])
+def test_batched_matmul_matches_numpy(threads2, sa, sb, swap):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    if swap:                       # transposed (non-contiguous) right operand
+        b = np.ascontiguousarray(np.swapaxes(b, -1, -2)).swapaxes(-1, -2)
+    got = cpu.matmul(a, b)
+    want = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -246,3 +246,33 @@ def gemm(a, b):
     else:
         parallel(N, lambda s, e: np.matmul(a, b[:, s:e], out=out[:, s:e]), chunks=num_threads())
     return out
+
+
+def matmul(a, b):
+    """``np.matmul`` on ember's threads: 2-D products through :func:`gemm`, stacked ones
+    split over their batch (one single-threaded GEMM per chunk of the batch). Broadcast
+    batch dims, small products and other dtypes go straight to ``np.matmul``."""
+    if a.ndim == 2 and b.ndim == 2:
+        return gemm(a, b)
+    if (a.ndim < 2 or b.ndim < 2 or max(a.ndim, b.ndim) < 3 or a.dtype not in _BLAS_DTYPES
+            or b.dtype != a.dtype or _blas.set is None or num_threads() < 2
+            or getattr(_local, 'busy', False)):
+        return np.matmul(a, b)
+    batch = a.shape[:-2] if a.ndim >= b.ndim else b.shape[:-2]
+    if (a.ndim > 2 and a.shape[:-2] != batch) or (b.ndim > 2 and b.shape[:-2] != batch):
+        return np.matmul(a, b)                       # broadcast batch dims
+    (M, K), N = a.shape[-2:], b.shape[-1]
+    B = 1
+    for n in batch:
+        B *= n
+    if B < 2 or B * M * N * K < _GEMM_SPLIT:
+        return np.matmul(a, b)
+    a3 = a.reshape(B, M, K) if a.ndim > 2 else a
+    b3 = b.reshape(B, K, N) if b.ndim > 2 else b
+    out = np.empty(batch + (M, N), a.dtype)
+    o3 = out.reshape(B, M, N)
+
+    def run(s, e):
+        np.matmul(a3[s:e] if a.ndim > 2 else a3, b3[s:e] if b.ndim > 2 else b3, out=o3[s:e])
+    parallel(B, run)
+    return out

@@ -8,7 +8,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ..autograd.function import Primitive, NO_CTX, edge_of
 from ..autograd.grad_mode import _state
-from ..backend.cpu import parallel as _cpu_parallel, gemm as _cpu_gemm
+from ..backend.cpu import parallel as _cpu_parallel, matmul as _cpu_matmul
 
 __all__ = ['Tensor', 'Primitive', 'NO_CTX', 'wrap_dim', 'dims_arg', 'promote2', 'as_tensor_like',
            'inplace', 'float_input', 'to_dtype', 'check_tensor', 'over_batch', 'mm2', 'cj']
@@ -27,10 +27,10 @@ def over_batch(xp, n, fn, work):
 
 
 def mm2(xp, a, b):
-    """``a @ b`` of two 2-D arrays: on the CPU through ``backend.cpu.gemm`` (OpenBLAS on one
-    thread, big products split over ember's threads), else ``xp.matmul``."""
+    """``a @ b`` (``matmul`` semantics): on the CPU through ``backend.cpu.matmul`` (OpenBLAS
+    on one thread, big products split over ember's threads), else ``xp.matmul``."""
     if xp is np:
-        return _cpu_gemm(a, b)
+        return _cpu_matmul(a, b)
     return xp.matmul(a, b)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import _state
-from ._util import Primitive
+from ._util import Primitive, mm2
 from ..amp._policy import on as _ac, run as _ac_run
 
 __all__ = ['scaled_dot_product_attention', 'multi_head_attention_forward']
@@ -65,7 +65,7 @@ class Attention(Primitive):
     _name = 'ScaledDotProductFlashAttentionForCpuBackward0'
 
     def forward(ctx, xp, q, k, v, mask, drop, scale, causal):
-        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s = mm2(xp, q, xp.swapaxes(k, -1, -2))
         s *= s.dtype.type(scale)
         if mask is not None:
             if s.shape == _bcast(s.shape, mask.shape):
@@ -76,7 +76,7 @@ class Attention(Primitive):
             s += _causal_bias(xp, s.shape[-2], s.shape[-1], s.dtype)
         p = _safe_softmax_(xp, s)
         pd = p if drop is None else p * drop
-        out = xp.matmul(pd, v)
+        out = mm2(xp, pd, v)
         ctx.scale, ctx.causal = scale, causal
         ctx.save_for_backward(q, k, v, mask, drop, p)
         return out
