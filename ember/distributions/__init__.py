@@ -11,7 +11,8 @@ from . import constraints, utils  # noqa: F401
 from .distribution import Distribution
 from . import transforms  # noqa: F401
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                         IndependentTransform, PowerTransform, SigmoidTransform,
+                         IndependentTransform, LowerCholeskyTransform,
+                         PositiveDefiniteTransform, PowerTransform, SigmoidTransform,
                          SoftmaxTransform, SoftplusTransform, StickBreakingTransform,
                          TanhTransform, Transform, identity_transform)
 from .transformed_distribution import TransformedDistribution
@@ -25,6 +26,8 @@ from .independent import Independent
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .mixture_same_family import MixtureSameFamily
 from .kl import kl_divergence, register_kl
+from . import constraint_registry  # noqa: F401
+from .constraint_registry import biject_to, transform_to
 from . import (continuous, discrete, multivariate_normal, independent, kl,  # noqa: F401
                distribution, transformed_distribution, relaxed, mixture_same_family)
 
@@ -32,13 +35,15 @@ __all__ = ['AbsTransform', 'AffineTransform', 'Bernoulli', 'Beta', 'Binomial', '
            'Cauchy', 'Chi2', 'ComposeTransform', 'Dirichlet', 'Distribution', 'ExpTransform',
            'Exponential', 'ExponentialFamily', 'Gamma', 'Geometric',
            'Gumbel', 'HalfNormal', 'Independent', 'IndependentTransform', 'Laplace',
-           'LogNormal', 'MixtureSameFamily', 'Multinomial',
+           'LogNormal', 'LowerCholeskyTransform', 'MixtureSameFamily', 'Multinomial',
            'MultivariateNormal', 'Normal', 'OneHotCategorical',
-           'OneHotCategoricalStraightThrough', 'Poisson', 'PowerTransform', 'RelaxedBernoulli',
+           'OneHotCategoricalStraightThrough', 'Poisson', 'PositiveDefiniteTransform',
+           'PowerTransform', 'RelaxedBernoulli',
            'RelaxedOneHotCategorical', 'SigmoidTransform', 'SoftmaxTransform',
            'SoftplusTransform', 'StickBreakingTransform', 'StudentT', 'TanhTransform',
-           'Transform', 'TransformedDistribution', 'Uniform', 'VonMises', 'constraints',
-           'identity_transform', 'kl_divergence', 'register_kl', 'transforms']
+           'Transform', 'TransformedDistribution', 'Uniform', 'VonMises', 'biject_to',
+           'constraints',
+           'identity_transform', 'kl_divergence', 'register_kl', 'transform_to', 'transforms']
 
 # PyTorch's per-distribution module names (torch.distributions.normal.Normal, ...)
 for _name, _mod in (('normal', continuous), ('log_normal', continuous), ('uniform', continuous),

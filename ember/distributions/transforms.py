@@ -9,7 +9,8 @@ from . import constraints
 from .utils import _sum_rightmost, broadcast_all, lazy_property
 
 __all__ = ['AbsTransform', 'AffineTransform', 'ComposeTransform', 'ExpTransform',
-           'IndependentTransform', 'PowerTransform', 'SigmoidTransform', 'SoftplusTransform',
+           'IndependentTransform', 'LowerCholeskyTransform', 'PositiveDefiniteTransform',
+           'PowerTransform', 'SigmoidTransform', 'SoftplusTransform',
            'TanhTransform', 'SoftmaxTransform', 'StickBreakingTransform', 'Transform',
            'identity_transform']
 
@@ -631,3 +632,36 @@ class StickBreakingTransform(Transform):
     def inverse_shape(self, shape):
         _check_event_vector(shape)
         return Size(tuple(shape[:-1]) + (shape[-1] - 1,))
+
+
+class LowerCholeskyTransform(Transform):
+    """Unconstrained matrices to lower-triangular ones with a positive diagonal: the strict
+    lower triangle is kept and the diagonal exponentiated."""
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.lower_cholesky
+
+    def __eq__(self, other):
+        return isinstance(other, LowerCholeskyTransform)
+
+    def _call(self, x):
+        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
+
+    def _inverse(self, y):
+        return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+
+
+class PositiveDefiniteTransform(Transform):
+    """Unconstrained matrices to positive-definite ones: ``L L^T`` with
+    ``L = LowerCholeskyTransform()(x)``."""
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def __eq__(self, other):
+        return isinstance(other, PositiveDefiniteTransform)
+
+    def _call(self, x):
+        x = LowerCholeskyTransform()(x)
+        return x @ x.mT
+
+    def _inverse(self, y):
+        return LowerCholeskyTransform().inv(_E().linalg.cholesky(y))

@@ -18,4 +18,5 @@ from .misc import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .syncbn import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
 from . import module  # noqa: F401  (torch.nn.modules.module)
