@@ -42,14 +42,22 @@ def _on(arr, device):
     return to_device(arr, device)
 
 
-def _shape_arg(size):
-    """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros([2, 3])`` all mean shape (2, 3)."""
+def _shape_arg(size, fn=None):
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros([2, 3])`` all mean shape (2, 3); a
+    non-integer element raises PyTorch's TypeError (``fn`` names the op in the message)."""
     if len(size) == 1 and not isinstance(size[0], (numbers.Integral, Tensor)):
         size = size[0]
     try:
-        shape = tuple(builtins.int(s) for s in size)
+        size = tuple(size)
     except TypeError:
         raise TypeError(f'size must be a sequence of ints, got {size!r}') from None
+    for i, s in enumerate(size):
+        ok = isinstance(s, numbers.Integral) or (isinstance(s, Tensor) and s.numel() == 1
+                                                 and not s.is_floating_point())
+        if not ok:
+            raise TypeError(f"{fn or 'size'}(): argument 'size' (position 1) must be tuple of "
+                            f'ints, but found element of type {type(s).__name__} at pos {i}')
+    shape = tuple(builtins.int(s) for s in size)
     for s in shape:
         if s < 0:
             raise RuntimeError(f'Trying to create tensor with negative dimension {s}: '
@@ -383,7 +391,7 @@ def _factory(name, fill):
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
         if not size:
             raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
-        shape = _shape_arg(size)
+        shape = _shape_arg(size, name)
         dt = dtype or _dtype.get_default_dtype()
         dev = canonical(device)
         t = _wrap(fill(_xp(dev), shape, _dtype.to_np(dt), dev))
@@ -436,7 +444,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if dtype is None:
         dtype = _fill_dtype(fill_value)
     v = _check_fits(fill_value, dtype)
-    shape = _shape_arg(tuple(size))
+    shape = _shape_arg(tuple(size), 'full')
     dev = canonical(device)
     xp = _xp(dev)
     t = _wrap(_with_device(lambda xp, s, d: xp.full(s, v, d))(xp, shape, _dtype.to_np(dtype), dev))

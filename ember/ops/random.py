@@ -338,7 +338,7 @@ def _size(args, size, fn):
             raise TypeError(f'{fn}() received an invalid combination of arguments - got both '
                             'positional sizes and size=')
         args = (size,)
-    return _shape_arg(args)
+    return _shape_arg(args, fn)
 
 
 class _Sample(Primitive):

@@ -423,3 +423,14 @@ def test_legacy_constructor():
             torch.Tensor(bad)
         with pytest.raises(TypeError):
             ember.Tensor(bad)
+
+
+@needs_torch
+@pytest.mark.parametrize('fn', ['empty', 'zeros', 'ones', 'rand', 'randn'])
+def test_float_sizes_raise_like_torch(fn):
+    for lib in (ember, torch):
+        with pytest.raises(TypeError) as e:
+            getattr(lib, fn)((2.0, 3))
+        msg = str(e.value)
+        assert msg.startswith(f"{fn}(): argument 'size' (position 1) must be tuple of ints"), msg
+    assert tuple(ember.zeros(np.int64(2), 3).shape) == (2, 3)
