@@ -17,6 +17,7 @@ from .._tensor import Tensor, Size, _wrap, bind
 from ..autograd.grad_mode import _state
 from ._util import Primitive, promote2, float_input, inplace_fn, wrap_dim, to_dtype, _tname
 from .pointwise import _out, _xp
+from .shape import _copy_of
 
 _ndarray = np.ndarray
 _PI = math.pi
@@ -1499,6 +1500,12 @@ def detach(input):
     return input.detach()
 
 
+unfold_copy = _copy_of(unfold, 'unfold_copy')
+view_as_real_copy = _copy_of(view_as_real, 'view_as_real_copy')
+view_as_complex_copy = _copy_of(view_as_complex, 'view_as_complex_copy')
+detach_copy = _copy_of(detach, 'detach_copy')
+
+
 # ============================================================================ functional aliases
 # torch.xxx forms of nn.functional ops; positional signatures follow torch's (aten) schemas.
 
@@ -1923,7 +1930,8 @@ __all__ = [
     'resolve_neg', 'is_conj', 'is_neg', 'angle',
     'is_tensor', 'is_storage', 'is_floating_point', 'is_complex', 'is_nonzero', 'is_same_size',
     'isin',
-    'numel', 'typename', 'clone', 'detach', 'fill',
+    'numel', 'typename', 'clone', 'detach', 'fill', 'unfold_copy', 'view_as_real_copy',
+    'view_as_complex_copy', 'detach_copy',
     'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
     'dropout', 'dropout_', 'alpha_dropout', 'alpha_dropout_', 'feature_alpha_dropout',
     'feature_dropout', 'batch_norm', 'instance_norm', 'layer_norm', 'group_norm', 'rms_norm',

@@ -838,7 +838,8 @@ class IndexAdd(Primitive):
         return g, None, None, gs, None
 
 
-def _src_check(input, dim, index, source, name):
+def _src_check(input, dim, index, source, name, exc=RuntimeError):
+    """Source slices must match; ``exc`` is raised for a wrong count or number of dims."""
     if not isinstance(source, Tensor):
         raise TypeError(f"{name}(): argument 'source' must be Tensor, not "
                         f'{type(source).__name__}')
@@ -849,12 +850,13 @@ def _src_check(input, dim, index, source, name):
         exp[dim] = n
     if tuple(exp) != tuple(s) and not (len(s) == 0 and n == 1 and builtins.sum(exp) <= 1) and \
             not (len(d) == 0 and builtins.tuple(s) in ((), (1,))):
-        raise RuntimeError(f'{name}(): Source/destination tensor must have same slice shapes. '
-                           f'Destination slice shape: {list(d[:dim] + d[dim + 1:])} at dimension '
-                           f'{dim} and source slice shape: {list(s[:dim] + s[dim + 1:])} at '
-                           f'dimension 0.' if len(s) == len(d) else
-                           f'{name}(): Number of indices ({n}) should be equal to source.size(dim) '
-                           f'({s[dim] if dim < len(s) else 1}), for dim {dim}')
+        if len(s) == len(d) and d[:dim] + d[dim + 1:] != s[:dim] + s[dim + 1:]:
+            raise RuntimeError(f'{name}(): Source/destination tensor must have same slice shapes. '
+                               f'Destination slice shape: {list(d[:dim] + d[dim + 1:])} at '
+                               f'dimension {dim} and source slice shape: '
+                               f'{list(s[:dim] + s[dim + 1:])} at dimension 0.')
+        raise exc(f'{name}(): Number of indices ({n}) should be equal to source.size(dim) '
+                  f'({s[dim] if dim < len(s) else 1}), for dim {dim}')
 
 
 def index_add(input, dim, index, source, *, alpha=1):
@@ -897,10 +899,55 @@ def index_copy(input, dim, index, source):
         raise RuntimeError(f'index_copy_(): self and source expected to have the same dtype, but '
                            f'got (self) {_tname(input._data)} and (source) '
                            f'{_tname(source._data)}')
-    _src_check(input, dim, index, source, 'index_copy_')
+    _src_check(input, dim, index, source, 'index_copy_', IndexError)
     d = input._data
     _bounds(index._data, d.shape[dim] if d.ndim else 1, dim, IndexError)
     return IndexCopy.apply(input, dim, index, source)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """``input`` with the slices of ``source`` reduced in at positions ``index`` along ``dim`` by
+    ``reduce`` ('prod', 'mean', 'amax', 'amin'); ``include_self=False`` leaves ``input``'s
+    values at the indexed positions out. A ``scatter_reduce`` with ``index`` spread along
+    ``dim``."""
+    if reduce not in ('prod', 'mean', 'amax', 'amin'):
+        raise RuntimeError(f'index_reduce(): Expected reduce to be one of prod, mean, amax or amin '
+                           f'but got {reduce}.')
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' must be Tensor, not "
+                        f'{type(index).__name__}')
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_reduce(): argument 'source' must be Tensor, not "
+                        f'{type(source).__name__}')
+    d, i, s = input._data, index._data, source._data
+    if s.dtype != d.dtype:
+        raise RuntimeError(f'index_reduce_(): self ({_tname(d)}) and source ({_tname(s)}) must '
+                           'have the same scalar type')
+    if i.dtype not in _INT_DT:
+        raise RuntimeError(f'index_reduce_(): Expected dtype int32/int64 for index but got: '
+                           f'{_tname(i)}')
+    dim = wrap_dim(dim, d.ndim)
+    if i.ndim > 1:
+        raise IndexError(f'index_reduce_(): Index is supposed to be a vector, but got dim: '
+                         f'{i.ndim} with type: {_tname(i)} and size: {list(i.shape)}')
+    if s.ndim != d.ndim or d.shape[:dim] + d.shape[dim + 1:] != s.shape[:dim] + s.shape[dim + 1:]:
+        raise RuntimeError('source tensor shape must match self tensor shape, excluding the '
+                           f'specified dimension. Got self.shape = {list(d.shape)} source.shape = '
+                           f'{list(s.shape)}')
+    n = s.shape[dim] if s.ndim else 1
+    if i.size != n:
+        raise RuntimeError(f'index_reduce_(): Number of indices ({i.size}) should be equal to '
+                           f'source.size(dim): ({n}), for dim: {dim}')
+    try:
+        _bounds(i, d.shape[dim] if d.ndim else 1, dim)
+    except RuntimeError:
+        raise IndexError('index out of range in self') from None
+    if d.ndim:
+        shape = [1] * d.ndim
+        shape[dim] = -1
+        index = index.reshape(shape).expand(s.shape)
+    return scatter_reduce(input, dim, index.reshape(s.shape), source, reduce,
+                          include_self=include_self)
 
 
 class IndexFill(Primitive):
@@ -1229,6 +1276,7 @@ def _ip(fn):
 _FUNCS = {'gather': gather, 'scatter': scatter, 'scatter_add': scatter_add,
           'scatter_reduce': scatter_reduce, 'index_select': index_select, 'index_add': index_add,
           'index_copy': index_copy, 'index_fill': index_fill, 'index_put': index_put,
+          'index_reduce': index_reduce,
           'masked_fill': masked_fill, 'masked_select': masked_select,
           'masked_scatter': masked_scatter, 'take': take, 'take_along_dim': take_along_dim,
           'put': put, 'nonzero': nonzero, 'argwhere': argwhere}
@@ -1237,6 +1285,7 @@ bind(dict(_FUNCS, __getitem__=getitem, __setitem__=setitem,
           scatter_=_ip(scatter), scatter_add_=_ip(scatter_add),
           scatter_reduce_=_ip(scatter_reduce), index_add_=_ip(index_add),
           index_copy_=_ip(index_copy), index_fill_=_ip(index_fill), index_put_=_ip(index_put),
+          index_reduce_=_ip(index_reduce),
           masked_fill_=_ip(masked_fill), masked_scatter_=_ip(masked_scatter), put_=_ip(put)))
 
 

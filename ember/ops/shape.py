@@ -124,6 +124,11 @@ def _clone_array(x):
     return x.copy(order='K' if _dense(x) else 'C')
 
 
+def _fresh_copy(x, perm):
+    """A new array equal to ``x``, laid out in memory as ``x.transpose(perm)``."""
+    return x.transpose(perm).copy().transpose(tuple(builtins.int(i) for i in np.argsort(perm)))
+
+
 def _mark_views(outs, src, steps, name):
     """Record that each of ``outs`` (a multi-output op's results) views ``src``; ``steps`` are
     the single-output view primitives ``(cls, args)`` that replay each one."""
@@ -596,9 +601,12 @@ def _atleast1(x, k):
 class Contiguous(Primitive):
     _name = 'CloneBackward0'
 
-    def forward(ctx, xp, x, *, nhwc=False):
+    def forward(ctx, xp, x, *, nhwc=False, perm=None):
+        """``perm``: always a fresh copy, laid out in memory as ``x.permute(perm)``."""
         if nhwc:
             return xp.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        if perm is not None:
+            return _fresh_copy(x, perm)
         return xp.ascontiguousarray(x)
 
     def backward(ctx, g):
@@ -661,8 +669,7 @@ class Select(Slice):
         return SliceScatter.apply(g, ctx.shape, ctx.key), None, None
 
 
-def select(input, dim, index):
-    """The slice at ``index`` along ``dim``, without that dim (a view) (``torch.select``)."""
+def _select_args(input, dim, index):
     d = input._data
     if d.ndim == 0:
         raise IndexError('select() cannot be applied to a 0-dim tensor.')
@@ -672,7 +679,30 @@ def select(input, dim, index):
     if not -n <= index < n:
         raise IndexError(f'select(): index {index} out of range for tensor of size '
                          f'{list(d.shape)} at dimension {dim}')
-    return Select.apply(input, dim, index % n)
+    return dim, index % n
+
+
+def select(input, dim, index):
+    """The slice at ``index`` along ``dim``, without that dim (a view) (``torch.select``)."""
+    return Select.apply(input, *_select_args(input, dim, index))
+
+
+def _slice_key(input, dim, start, end, step):
+    """The basic key of ``torch.slice(input, dim, start, end, step)`` (start/end clamp)."""
+    if input._data.ndim == 0:
+        raise IndexError('slice() cannot be applied to a 0-dim tensor.')
+    dim = wrap_dim(dim, input._data.ndim)
+    step = builtins.int(step)
+    if step <= 0:
+        raise RuntimeError('slice step must be positive')
+    start = None if start is None else builtins.int(start)
+    end = None if end is None else builtins.int(end)
+    return (slice(None),) * dim + (slice(start, end, step),)
+
+
+def _slice(input, dim=0, start=None, end=None, step=1):
+    """The view ``input[..., start:end:step, ...]`` along ``dim`` (aten's ``slice``)."""
+    return Slice.apply(input, _slice_key(input, dim, start, end, step))
 
 
 def narrow(input, dim, start, length):
@@ -905,14 +935,18 @@ class DiagEmbed(Primitive):
         return (Diagonal.apply(g, *ctx.args),) + (None,) * 4
 
 
-def diagonal(input, offset=0, dim1=0, dim2=1):
-    """A view of the ``offset`` diagonal of the ``(dim1, dim2)`` matrices, appended as the last
-    dim (``torch.diagonal``; offset > 0 is above the main diagonal)."""
+def _diag_args(input, offset, dim1, dim2):
     n = input._data.ndim
     d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
     if d1 == d2:
         raise RuntimeError(f'diagonal dimensions cannot be identical {dim1}, {dim2}')
-    return Diagonal.apply(input, builtins.int(offset), d1, d2)
+    return builtins.int(offset), d1, d2
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """A view of the ``offset`` diagonal of the ``(dim1, dim2)`` matrices, appended as the last
+    dim (``torch.diagonal``; offset > 0 is above the main diagonal)."""
+    return Diagonal.apply(input, *_diag_args(input, offset, dim1, dim2))
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
@@ -1490,6 +1524,12 @@ def as_strided(input, size, stride, storage_offset=None):
         storage_offset: where the view starts in the storage (default: ``input``'s own).
     Raises RuntimeError, as PyTorch does, when the view would reach outside the storage.
     """
+    return AsStrided.apply(input, *_strided_args(input, size, stride, storage_offset))
+
+
+def _strided_args(input, size, stride, storage_offset, fresh=False):
+    """Checked ``(size, stride, offset)`` of an ``as_strided`` view of ``input``'s storage (of
+    a fresh copy of ``input``, offset 0 by default, with ``fresh``)."""
     if not isinstance(input, Tensor):
         raise TypeError("as_strided(): argument 'input' (position 1) must be Tensor, not "
                         f'{type(input).__name__}')
@@ -1499,8 +1539,12 @@ def as_strided(input, size, stride, storage_offset=None):
         raise TypeError("as_strided(): argument 'storage_offset' (position 4) must be int, not "
                         f'{type(storage_offset).__name__}')
     d = input._data
-    root, off_b = _storage(d)
     isz = d.dtype.itemsize
+    if fresh:
+        off_b, have = 0, d.size * isz
+    else:
+        root, off_b = _storage(d)
+        have = _storage_nbytes(root)
     off = off_b // isz if storage_offset is None else builtins.int(storage_offset)
     if len(size) != len(stride):
         raise RuntimeError('mismatch in length of strides and shape')
@@ -1511,15 +1555,131 @@ def as_strided(input, size, stride, storage_offset=None):
         raise RuntimeError(f'Storage size calculation overflowed with sizes={list(size)} and '
                            f'strides={list(stride)}')
     need = 0 if 0 in size else (off + 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)))
-    have = _storage_nbytes(root)
     if need * isz > have:
         raise RuntimeError(f'setStorage: sizes {list(size)}, strides {list(stride)}, storage '
                            f'offset {off}, and itemsize {isz} requiring a storage size of '
                            f'{need * isz} are out of bounds for storage of size {have}')
     if off < 0:
         raise RuntimeError(f'Tensor: invalid storage offset {off}')
-    return AsStrided.apply(input, size, stride, off)
+    return size, stride, off
 
+
+
+# ---------------------------------------------------------------------------- *_scatter
+
+
+class ViewScatter(Primitive):
+    """A copy of ``x`` with ``src`` written into its view ``view.forward(copy, *args)``: the
+    ``*_scatter`` ops. ``perm`` lays the copy out in memory as ``x.permute(perm)`` (None: like
+    ``clone``), which as_strided's strides refer to."""
+
+    def forward(ctx, xp, x, src, view, args, perm):
+        ctx.view, ctx.args, ctx.perm, ctx.sshape = view, args, perm, src.shape
+        out = _clone_array(x) if perm is None else _fresh_copy(x, perm)
+        view.forward(view._noctx, xp, out, *args)[...] = src
+        return out
+
+    def backward(ctx, g):
+        view, args, perm = ctx.view, ctx.args, ctx.perm
+        gx = gs = None
+        if ctx._next[0] is not None:
+            gx = _SCATTER[view].apply(g, g.new_zeros(ctx.sshape), view, args, perm)
+        if ctx._next[1] is not None:
+            gs = Contiguous.apply(view.apply(g if perm is None else
+                                             Contiguous.apply(g, perm=perm), *args))
+        return gx, gs, None, None, None
+
+
+_SCATTER = {v: type(n, (ViewScatter,), {'_name': n + 'Backward0'}) for v, n in
+            ((Select, 'SelectScatter'), (Slice, 'SliceScatter'),
+             (Diagonal, 'DiagonalScatter'), (AsStrided, 'AsStridedScatter'))}
+
+
+def _view_scatter(input, src, name, view, args, vshape, perm=None):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{name}(): argument 'src' (position 2) must be Tensor, not "
+                        f'{type(src).__name__}')
+    if tuple(src._data.shape) != tuple(vshape):
+        raise RuntimeError(f'expected src to have a size equal to the slice of self. src size = '
+                           f'{list(src._data.shape)}, slice size = {list(vshape)}')
+    if src._data.dtype != input._data.dtype:
+        src = to_dtype(src, input.dtype)
+    return _SCATTER[view].apply(input, src, view, args, perm)
+
+
+def _vshape(view, input, args):
+    return view.forward(view._noctx, _xp(input._data), input._data, *args).shape
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of ``input`` with ``src`` written into ``input.select(dim, index)``."""
+    args = _select_args(input, dim, index)
+    return _view_scatter(input, src, 'select_scatter', Select, args, _vshape(Select, input, args))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of ``input`` with ``src`` written into the slice ``start:end:step`` along
+    ``dim``."""
+    key = (_slice_key(input, dim, start, end, step),)
+    return _view_scatter(input, src, 'slice_scatter', Slice, key, _vshape(Slice, input, key))
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of ``input`` with ``src`` written into ``input.diagonal(offset, dim1, dim2)``."""
+    args = _diag_args(input, offset, dim1, dim2)
+    return _view_scatter(input, src, 'diagonal_scatter', Diagonal, args,
+                         _vshape(Diagonal, input, args))
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of ``input`` (fresh storage, offset 0, ``input``'s layout when dense) with ``src``
+    written into its ``as_strided(size, stride, storage_offset)`` view."""
+    args = _strided_args(input, size, stride, storage_offset, fresh=True)
+    d = input._data
+    perm = tuple(builtins.int(i) for i in np.argsort([-s for s in d.strides], kind='stable')) \
+        if _dense(d) else tuple(range(d.ndim))
+    return _view_scatter(input, src, 'as_strided_scatter', AsStrided, args, args[0], perm)
+
+
+# ---------------------------------------------------------------------------- *_copy
+
+
+def _copy_of(view_fn, name):
+    """``torch.<name>``: ``view_fn`` followed by a contiguous copy of its result(s)."""
+    def fn(*args, out=None, **kwargs):
+        r = view_fn(*args, **kwargs)
+        if isinstance(r, tuple):
+            r = tuple(Contiguous.apply(t, perm=tuple(range(t._data.ndim))) for t in r)
+            return r if out is None else tuple(_out(t, o) for t, o in zip(r, out))
+        return _out(Contiguous.apply(r, perm=tuple(range(r._data.ndim))), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f'``{view_fn.__name__.strip("_")}`` as new contiguous tensor(s) sharing no '
+                  'memory with the input.')
+    return fn
+
+
+def _alias(input):
+    return input
+
+
+def _expand(input, size, *, implicit=False):
+    return expand(input, size)
+
+
+def _view(input, *shape):
+    """``view`` by ``dtype``, else ``reshape`` (view_copy needs no viewable strides)."""
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return view(input, shape[0])
+    return reshape(input, *shape)
+
+
+_COPIES = {n + '_copy': _copy_of(f, n + '_copy') for n, f in (
+    ('diagonal', diagonal), ('select', select), ('slice', _slice), ('t', t),
+    ('transpose', transpose), ('permute', permute), ('expand', _expand), ('view', _view),
+    ('unsqueeze', unsqueeze), ('squeeze', squeeze), ('unbind', unbind), ('split', split),
+    ('split_with_sizes', split_with_sizes), ('narrow', narrow), ('as_strided', as_strided),
+    ('alias', _alias))}
+globals().update(_COPIES)
 
 _FUNCS = {'reshape': reshape, 'permute': permute, 'transpose': transpose, 'swapaxes': swapaxes,
           'swapdims': swapdims, 't': t, 'squeeze': squeeze, 'unsqueeze': unsqueeze,
@@ -1533,13 +1693,17 @@ _FUNCS = {'reshape': reshape, 'permute': permute, 'transpose': transpose, 'swapa
           'cat': cat, 'concat': concat, 'concatenate': concatenate, 'stack': stack,
           'hstack': hstack, 'vstack': vstack, 'row_stack': row_stack, 'dstack': dstack,
           'column_stack': column_stack, 'atleast_1d': atleast_1d, 'atleast_2d': atleast_2d,
-          'atleast_3d': atleast_3d, 'as_strided': as_strided}
+          'atleast_3d': atleast_3d, 'as_strided': as_strided, 'select_scatter': select_scatter,
+          'slice_scatter': slice_scatter, 'diagonal_scatter': diagonal_scatter,
+          'as_strided_scatter': as_strided_scatter, **_COPIES}
 
 _METHOD_NAMES = ['permute', 'transpose', 'swapaxes', 'swapdims', 't', 'squeeze', 'unsqueeze',
                  'flatten', 'unflatten', 'select', 'unbind', 'broadcast_to', 'movedim',
                  'moveaxis', 'narrow', 'split_with_sizes', 'chunk', 'tensor_split', 'hsplit',
                  'vsplit', 'dsplit', 'diagonal', 'diag_embed', 'diag', 'tril', 'triu',
-                 'fliplr', 'flipud', 'roll', 'tile', 'repeat_interleave', 'as_strided']
+                 'fliplr', 'flipud', 'roll', 'tile', 'repeat_interleave', 'as_strided',
+                 'select_scatter', 'slice_scatter', 'diagonal_scatter', 'as_strided_scatter',
+                 'narrow_copy']
 
 bind(dict({k: _FUNCS[k] for k in _METHOD_NAMES}, view=view, view_as=view_as,
           reshape_as=reshape_as, expand=expand, expand_as=expand_as, contiguous=contiguous,
