@@ -1233,16 +1233,14 @@ class Cholesky(Primitive):
         return r
 
     def backward(ctx, g):
+        # PyTorch's cholesky_backward: gA = L^-H Phi(tril(L^H gL)) L^-1,
+        # Phi(X) = (X + X^H - diag X) / 2
         r, = ctx.saved_tensors
-        if ctx.upper:
-            L, g = r.mT, g.mT
-        else:
-            L = r
-        gA = _tril(L.mT.matmul(g))
-        gA = 0.5 * (gA + _tril(gA, -1).mT)
-        gA = solve(L.mT, gA)
-        gA = solve(L, gA, left=False)
-        return gA, None
+        L, g = (r.mH, g.mH) if ctx.upper else (r, g)
+        gA = _tril(L.mH.matmul(g))
+        gA = 0.5 * (gA + _tril(gA, -1).mH)
+        gA = _trs(L.mH, gA, True)
+        return _trs(L, gA, False, left=False), None
 
 
 def _not_pd(A):
@@ -1296,14 +1294,21 @@ class Svd(Primitive):
         if not hu and not hv:
             return (U.matmul(gS.unsqueeze(-1) * Vh) if m >= n
                     else (U * gS.unsqueeze(-2)).matmul(Vh)), None
+        # PyTorch's svd_backward (conjugate Wirtinger convention for complex A)
+        cplx = U._data.dtype.kind == 'c'
         S2 = S * S
         E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, k, S)
         if hu:
-            UhgU = U.mT.matmul(gU)
-            UhgU = UhgU - UhgU.mT
+            UhgU = U.mH.matmul(gU)
+            UhgU = UhgU - UhgU.mH
         if hv:
-            VhgV = Vh.matmul(gVh.mT)
-            VhgV = VhgV - VhgV.mT
+            VhgV = Vh.matmul(gVh.mH)
+            VhgV = VhgV - VhgV.mH
+        if cplx:
+            _check_gauge(UhgU if hu else None, VhgV if hv else None, 'svd_backward: The singular '
+                         'vectors in the complex case are specified up to multiplication by '
+                         'e^{i phi}. The specified loss function depends on this phase term, '
+                         'making it ill-defined.')
         if hu and hv:
             ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
         elif hu:
@@ -1311,19 +1316,31 @@ class Svd(Primitive):
         else:
             ret = S.unsqueeze(-1) * (VhgV / E)
         ret = ret + _diag_embed(gS)
+        if cplx and hu and hv:
+            ret = ret + _diag_embed(UhgU.diagonal(0, -2, -1) / (2 * S))
         if m > n and hu:
             gA = U.matmul(ret)
             gUSinv = gU / S.unsqueeze(-2)
-            gA = gA + gUSinv - U.matmul(U.mT.matmul(gUSinv))
+            gA = gA + gUSinv - U.matmul(U.mH.matmul(gUSinv))
             gA = gA.matmul(Vh)
         elif m < n and hv:
             gA = ret.matmul(Vh)
             SinvgVh = gVh / S.unsqueeze(-1)
-            gA = gA + SinvgVh - SinvgVh.matmul(Vh.mT).matmul(Vh)
+            gA = gA + SinvgVh - SinvgVh.matmul(Vh.mH).matmul(Vh)
             gA = U.matmul(gA)
         else:
             gA = U.matmul(ret.matmul(Vh)) if m >= n else U.matmul(ret).matmul(Vh)
         return gA, None
+
+
+def _check_gauge(X, Y, msg):
+    """PyTorch's check that a loss does not depend on the phase of complex singular/eigen
+    vectors: ``Im(diag X) == -Im(diag Y)`` (None counts as zero), loosely (rtol=atol=1e-2)."""
+    xp = _xp((X if X is not None else Y)._data)
+    a = xp.diagonal(X._data, 0, -2, -1).imag if X is not None else 0
+    b = -xp.diagonal(Y._data, 0, -2, -1).imag if Y is not None else 0
+    if not bool(xp.all(xp.abs(a - b) <= 1e-2 + 1e-2 * xp.abs(b))):
+        raise RuntimeError(msg)
 
 
 def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
@@ -1394,18 +1411,26 @@ class Qr(Primitive):
         hq, hr = _nonzero(gQ), _nonzero(gR)
         if not hq and not hr:
             return None, None
+        # PyTorch's linalg_qr_backward
         if hq:
-            gA = gR.matmul(R.mT) - Q.mT.matmul(gQ) if hr else -Q.mT.matmul(gQ)
+            gA = gR.matmul(R.mH) - Q.mH.matmul(gQ) if hr else -Q.mH.matmul(gQ)
         else:
-            gA = gR.matmul(R.mT)
+            gA = gR.matmul(R.mH)
+        cplx = Q._data.dtype.kind == 'c'
         if m >= n:
-            gA = Q.matmul(_triu(gA) + _triu(gA, 1).mT)
+            gA = _triu(gA)
+            gA = gA + gA.mH    # syminvadj: X + X^H with the real part of the diagonal halved
+            d = gA.diagonal(0, -2, -1)
+            gA = gA - _diag_embed((d.real if cplx else d) * 0.5)
+            gA = Q.matmul(gA)
             if hq:
                 gA = gA + gQ
-            return solve(R.mT, gA, left=False), None
+            return _trs(R.mH, gA, False, left=False), None
         Y = -gA
-        gA = Q.matmul(_tril(Y - Y.mT))
-        gA = solve(R[..., :m].mT, gA, left=False)
+        Y = _tril(Y - Y.mH)    # trilImInvAdjSkew: the imaginary part of the diagonal halved
+        if cplx:
+            Y = Y - _diag_embed(Y.diagonal(0, -2, -1).imag * 0.5j)
+        gA = _trs(R[..., :m].mH, Q.matmul(Y), False, left=False)
         gA = gA.matmul(_eye(m, n, gA))
         if hr:
             gA = gA + Q.matmul(gR)
@@ -1436,15 +1461,21 @@ class Eigh(Primitive):
         return w, V
 
     def backward(ctx, gL, gV):
+        # PyTorch's linalg_eig_backward (is_hermitian=True)
         L, V = ctx.saved_tensors
         if not _nonzero(gV):
-            return (V * gL.unsqueeze(-2)).matmul(V.mT), None
+            return (V * gL.unsqueeze(-2)).matmul(V.mH), None
         n = L._data.shape[-1]
-        VhgV = V.mT.matmul(gV)
-        VhgV = 0.5 * (VhgV - VhgV.mT)
-        E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(n, n, L)
-        ret = VhgV / E + _diag_embed(gL)
-        return V.matmul(ret.matmul(V.mT)), None
+        VhgV = V.mH.matmul(gV)
+        if VhgV._data.dtype.kind == 'c':
+            _check_gauge(VhgV, None, 'linalg_eigh_backward: The eigenvectors in the complex case '
+                         'are specified up to multiplication by e^{i phi}. The specified loss '
+                         'function depends on this quantity, so it is ill-defined.')
+        VhgV = 0.5 * (VhgV - VhgV.mH)
+        I = _eye(n, n, L)
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + I
+        ret = VhgV / E * (1 - I) + _diag_embed(gL)   # the diagonal is gL
+        return V.matmul(ret.matmul(V.mH)), None
 
 
 def _check_uplo(UPLO):
@@ -1497,12 +1528,13 @@ class Pinv(Primitive):
             aw = xp.abs(w)
             tol = xp.maximum(atol, rtol * aw.max(-1, keepdims=True)) if w.shape[-1] else atol
             winv = xp.where(aw > tol, 1 / xp.where(aw > tol, w, 1), 0).astype(A.dtype)
-            r = xp.matmul(V * winv[..., None, :], V.swapaxes(-1, -2))
+            r = xp.matmul(V * winv[..., None, :], V.swapaxes(-1, -2).conj())
         else:
             U, S, Vh = xp.linalg.svd(A, full_matrices=False)
             tol = xp.maximum(atol, rtol * S[..., :1]) if S.shape[-1] else atol
             sinv = xp.where(S > tol, 1 / xp.where(S > tol, S, 1), 0).astype(A.dtype)
-            r = xp.matmul(Vh.swapaxes(-1, -2) * sinv[..., None, :], U.swapaxes(-1, -2))
+            r = xp.matmul(Vh.swapaxes(-1, -2).conj() * sinv[..., None, :],
+                          U.swapaxes(-1, -2).conj())
         r = r.astype(A.dtype, copy=False)
         ctx.save_for_backward(A, r)
         return r
@@ -1510,16 +1542,16 @@ class Pinv(Primitive):
     def backward(ctx, g):
         A, P = ctx.saved_tensors
         m, n = A._data.shape[-2:]
-        Ph, gh = P.mT, g.mT
+        Ph, gh = P.mH, g.mH
         if m <= n:
             K = gh.matmul(P)
             KPh = K.matmul(Ph)
-            gA = (-(P.matmul(K)).mT + KPh - A.matmul(P).matmul(KPh)
+            gA = (-(P.matmul(K)).mH + KPh - A.matmul(P).matmul(KPh)
                   + Ph.matmul(P).matmul(gh - K.matmul(A)))
         else:
             K = P.matmul(gh)
             PhK = Ph.matmul(K)
-            gA = (-(K.matmul(P)).mT + (gh - A.matmul(K)).matmul(P).matmul(Ph)
+            gA = (-(K.matmul(P)).mH + (gh - A.matmul(K)).matmul(P).matmul(Ph)
                   + PhK - PhK.matmul(P).matmul(A))
         return gA, None, None, None
 
@@ -1834,3 +1866,292 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 bind({'addr': addr, 'addr_': _addr_})
 __all__ += ['addr']
+
+
+# ----------------------------------------------------------------------------- LU
+
+from .. import return_types as _rt
+
+for _nm, _fields in (('linalg_lu', ['P', 'L', 'U']), ('linalg_lu_factor', ['LU', 'pivots']),
+                     ('linalg_lu_factor_ex', ['LU', 'pivots', 'info']),
+                     ('lu_unpack', ['P', 'L', 'U'])):
+    if not hasattr(_rt, _nm):
+        _rt._make(_nm, _fields)
+
+_NB = 32    # panel width of the blocked LU
+
+
+def _getrf(xp, a, pivot=True):
+    """LU factorisation with partial pivoting of a batch ``a`` (*, m, n), LAPACK getrf's
+    blocked right-looking algorithm (the pivot is the first entry of largest ``|re| + |im|``).
+
+    Returns (LU, pivots, info): 1-based int32 pivots (*, min(m, n)) as sequential row swaps,
+    and info (*) the 1-based index of the first zero pivot (0 if none). The Python loop runs
+    over the columns only.
+    """
+    shp = a.shape
+    m, n = shp[-2:]
+    k = min(m, n)
+    B = int(np.prod(shp[:-2], dtype=np.int64))
+    lu = a.reshape((B, m, n)).copy()
+    piv = xp.broadcast_to(xp.arange(k), (B, k)).copy()
+    info = xp.zeros(B, np.int32)
+    rows = xp.arange(B)
+    cplx = lu.dtype.kind == 'c'
+    for j0 in range(0, k if B else 0, _NB):
+        j1 = min(j0 + _NB, k)
+        for j in range(j0, j1):     # the panel, unblocked: a loop over its columns
+            if pivot:
+                col = lu[:, j:, j]
+                mag = xp.abs(col.real) + xp.abs(col.imag) if cplx else xp.abs(col)
+                p = j + xp.argmax(mag, axis=1)
+                piv[:, j] = p
+                rj = lu[:, j].copy()
+                lu[:, j] = lu[rows, p]
+                lu[rows, p] = rj
+            d = lu[:, j, j]
+            nz = d != 0
+            info = xp.where((info == 0) & ~nz, j + 1, info).astype(np.int32)
+            if j + 1 < m:
+                lu[:, j + 1:, j] /= xp.where(nz, d, 1)[:, None]
+                if j + 1 < j1:
+                    lu[:, j + 1:, j + 1:j1] -= lu[:, j + 1:, j, None] * lu[:, None, j, j + 1:j1]
+        if j1 < n:      # U12 = L11^-1 A12 (unit lower, no pivoting happens), A22 -= L21 U12
+            L11 = xp.tril(lu[:, j0:j1, j0:j1], -1) + xp.eye(j1 - j0, dtype=lu.dtype)
+            lu[:, j0:j1, j1:] = xp.linalg.solve(L11, lu[:, j0:j1, j1:])
+            if j1 < m:
+                lu[:, j1:, j1:] -= xp.matmul(lu[:, j1:, j0:j1], lu[:, j0:j1, j1:])
+    return (lu.reshape(shp), (piv + 1).astype(np.int32).reshape(shp[:-2] + (k,)),
+            info.reshape(shp[:-2]))
+
+
+def _perm_matrix(piv, m, like):
+    """The permutation matrix ``P`` (``A = P L U``) of 1-based sequential row swaps ``piv``
+    (a Tensor (*, k)), as a constant of ``like``'s dtype and device, shape (*, m, m)."""
+    p = piv._data
+    xp = _xp(p)
+    k = p.shape[-1]
+    B = int(np.prod(p.shape[:-1], dtype=np.int64))
+    p = p.reshape((B, k)).astype(np.int64) - 1
+    perm = xp.broadcast_to(xp.arange(m), (B, m)).copy()
+    rows = xp.arange(B)
+    for i in range(k):      # a loop over the swaps (columns)
+        t = perm[:, i].copy()
+        perm[:, i] = perm[rows, p[:, i]]
+        perm[rows, p[:, i]] = t
+    P = xp.arange(m)[:, None] == perm.reshape(piv._data.shape[:-1] + (1, m))
+    return _wrap(P.astype(like._data.dtype))
+
+
+def _trs(A, B, upper, left=True, unit=False):
+    """Differentiable triangular solve of arrays already checked (``SolveTriangular``)."""
+    return SolveTriangular.apply(A, B, upper, left, unit)
+
+
+def _lu_backward(gL, gU, P, L, U):
+    """PyTorch's ``linalg_lu_backward``: the gradient of ``A = P L U`` (P constant) from those
+    of ``L`` (*, m, k) and ``U`` (*, k, n)."""
+    from .shape import cat
+    m, n = L._data.shape[-2], U._data.shape[-1]
+    k = min(m, n)
+    if m == n:
+        gA = L.mH.matmul(gL).tril(-1) + gU.matmul(U.mH).triu()
+        gA = _trs(U.mH, gA, False, left=False)
+        gA = _trs(L.mH, gA, True, unit=True)
+    elif m < n:
+        gA = L.mH.matmul(gL) - gU.triu().matmul(U.mH)
+        gA = _trs(U[..., :k].mH, gA.tril(-1), False, left=False)
+        gA = cat([gA + gU[..., :k].triu(), gU[..., k:]], -1)
+        gA = _trs(L.mH, gA, True, unit=True)
+    else:
+        gA = gU.matmul(U.mH) - L.mH.matmul(gL.tril(-1))
+        gA = _trs(L[..., :k, :].mH, gA.triu(), True, unit=True)
+        gA = cat([gA + gL[..., :k, :].tril(-1), gL[..., k:, :]], -2)
+        gA = _trs(U.mH, gA, False, left=False)
+    return P.matmul(gA)
+
+
+def _unpack_LU(LU):
+    """``(L, U)`` of a packed ``LU`` (*, m, n): unit lower (*, m, k) and upper (*, k, n)."""
+    m, n = LU._data.shape[-2:]
+    k = min(m, n)
+    L = LU[..., :, :k].tril(-1) + _eye(m, k, LU)
+    return L, LU[..., :k, :].triu()
+
+
+class LuFactor(Primitive):
+    """``(LU, pivots, info)`` of ``A`` (*, m, n); backward: PyTorch's ``lu_factor_ex_backward``
+    (the pivots are constant)."""
+    _name = 'LinalgLuFactorExBackward0'
+
+    def forward(ctx, xp, A, pivot):
+        LU, piv, info = _getrf(xp, A, pivot)
+        ctx.save_for_backward(LU, piv)
+        ctx.mark_non_differentiable(piv, info)
+        return LU, piv, info
+
+    def backward(ctx, g, gp, gi):
+        LU, piv = ctx.saved_tensors
+        m, n = LU._data.shape[-2:]
+        k = min(m, n)
+        L, U = _unpack_LU(LU)
+        P = _perm_matrix(piv, m, LU)
+        return _lu_backward(g[..., :, :k], g[..., :k, :], P, L, U), None
+
+
+def _lu_checks(A, fname, pivot, dims_name):
+    if A._data.ndim < 2:
+        raise RuntimeError(f'{dims_name}: Expected tensor with 2 or more dimensions. Got size: '
+                           f'{list(A._data.shape)} instead')
+    dt = A._data.dtype
+    if dt.kind not in 'fc' or dt == np.float16:
+        dev = 'cpu' if type(A._data) is _ndarray else 'cuda'
+        raise NotImplementedError(f'"lu_{dev}" not implemented for \'{_tname(A.dtype)}\'')
+    if not pivot and type(A._data) is _ndarray:
+        raise RuntimeError(f'{fname}: LU without pivoting is not implemented on the CPU')
+
+
+def _lu_error(info, fname):
+    """PyTorch's error for a zero pivot ``U[i,i]`` (info > 0) of ``lu_factor``."""
+    flat = _to_np(info._data).reshape(-1)
+    nz = np.flatnonzero(flat)
+    if len(nz):
+        b = int(nz[0])
+        batch = f'(Batch element {b}): ' if info._data.ndim else ''
+        i = int(flat[b])
+        raise RuntimeError(f'{fname}: {batch}U[{i},{i}] is zero and using it on lu_solve would '
+                           'result in a division by zero. If you still want to perform the '
+                           'factorization, consider calling linalg.lu(A, pivot) or '
+                           'linalg.lu_factor_ex(A, pivot)')
+
+
+def _tuple_out(res, out):
+    if out is not None:
+        for r, o in zip(res, out):
+            _out(r, o)
+        return type(res)(tuple(out))
+    return res
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """``(LU, pivots, info)``: the packed LU factorisation with partial pivoting of ``A``
+    (*, m, n) (``L`` strictly below the diagonal, ``U`` on and above), 1-based int32 pivots
+    and int32 ``info`` (the first zero pivot of ``U``, 0 if none). ``check_errors`` raises for
+    ``info > 0``."""
+    _lu_checks(A, 'linalg.lu_factor', pivot, 'torch.lu_factor_ex')
+    LU, piv, info = LuFactor.apply(A, bool(pivot))
+    if check_errors:
+        _lu_error(info, 'torch.linalg.lu_factor_ex')
+    return _tuple_out(_rt.linalg_lu_factor_ex(LU, piv, info), out)
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """``(LU, pivots)`` of ``linalg.lu_factor_ex``; raises when ``U`` has a zero pivot."""
+    _lu_checks(A, 'linalg.lu_factor', pivot, 'torch.lu_factor')
+    LU, piv, info = LuFactor.apply(A, bool(pivot))
+    _lu_error(info, 'torch.linalg.lu_factor')
+    return _tuple_out(_rt.linalg_lu_factor(LU, piv), out)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """``(P, L, U)`` from ``lu_factor``'s packed result; a part not unpacked is an empty
+    tensor. Differentiable w.r.t. ``LU_data``."""
+    if LU_data._data.ndim < 2:
+        raise RuntimeError(f'torch.lu_unpack: Expected tensor with 2 or more dimensions. Got '
+                           f'size: {list(LU_data._data.shape)} instead')
+    if LU_pivots._data.dtype != np.int32:
+        raise RuntimeError('torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of '
+                           'torch.int32 dtype.\nNote: this function is intended to be used with '
+                           'the output produced by torch.linalg.lu_factor')
+    m = LU_data._data.shape[-2]
+    xp = _xp(LU_data._data)
+    empty = _wrap(xp.empty((0,), LU_data._data.dtype))
+    L, U = _unpack_LU(LU_data) if unpack_data else (empty, empty)
+    P = empty
+    if unpack_pivots:
+        p = LU_pivots._data
+        if p.size and bool(xp.any((p < 1) | (p > m))):
+            raise RuntimeError('pivots passed to lu_unpack must be between 1 and LU.size(-2) '
+                               'inclusive.Did you properly pass the result of lu_factor?')
+        P = _perm_matrix(LU_pivots, m, LU_data)
+    return _tuple_out(_rt.lu_unpack(P, L, U), out)
+
+
+def linalg_lu(A, *, pivot=True, out=None):
+    """``(P, L, U)`` with ``A = P L U``: ``P`` a permutation matrix (empty when
+    ``pivot=False``), ``L`` unit lower (*, m, k), ``U`` upper (*, k, n), k = min(m, n).
+    Gradients follow PyTorch's ``linalg_lu_backward`` (``P`` is constant)."""
+    _lu_checks(A, 'linalg.lu_factor', pivot, 'linalg.lu')
+    LU, piv, _ = LuFactor.apply(A, bool(pivot))
+    P, L, U = lu_unpack(LU, piv, unpack_pivots=bool(pivot))
+    return _tuple_out(_rt.linalg_lu(P, L, U), out)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """Solution ``X`` of ``A X = B`` (``X A = B`` when ``left=False``; ``A^H`` for ``A`` when
+    ``adjoint``) from ``A``'s ``lu_factor`` result. Batch dims broadcast. Differentiable
+    w.r.t. ``LU`` and ``B`` (two triangular solves and a constant permutation)."""
+    fname = 'linalg.lu_solve'
+    _check_square(LU, 'torch.linalg.lu_solve', 'A')
+    a, b = LU._data, B._data
+    if b.ndim < 2:
+        raise RuntimeError(f'{fname}: The input tensor B must have at least 2 dimensions.')
+    if a.dtype != b.dtype:
+        raise RuntimeError(f'{fname}: Expected LU and B to have the same dtype, but found LU of '
+                           f'type {_tname(LU.dtype)} and B of type {_tname(B.dtype)} instead')
+    if (a.shape[-1] != b.shape[-2]) if left else (a.shape[-1] != b.shape[-1]):
+        raise RuntimeError(f'{fname}: Incompatible shapes of A and B for the equation '
+                           f'{"AX" if left else "XA"} = B ({_shape_str(a.shape[-2:])} and '
+                           f'{_shape_str(b.shape[-2:])})')
+    p = pivots._data
+    if p.ndim == 0 or p.shape[-1] != a.shape[-1]:
+        raise RuntimeError(f'{fname}: Number of pivots per batch should be same as the dimension '
+                           'of the matrix')
+    if p.dtype != np.int32:
+        raise RuntimeError(f'{fname}: pivots should be a Tensor of scalar type torch.int32')
+    if p.shape != a.shape[:-1]:
+        raise RuntimeError(f'{fname}: Expected LU.shape[:-1] and pivots.shape to be the same, but '
+                           f'got pivots with shape {list(p.shape)} instead')
+    try:
+        np.broadcast_shapes(b.shape[:-2], a.shape[:-2])
+    except ValueError:
+        raise _bcast_error(b.shape[:-2], a.shape[:-2]) from None
+    P = _perm_matrix(pivots, a.shape[-1], LU)
+    if left and not adjoint:        # X = U^-1 L^-1 P^T B
+        X = _trs(LU, _trs(LU, P.mT.matmul(B), False, unit=True), True)
+    elif left:                      # A^H X = B: X = P L^-H U^-H B
+        LUh = LU.mH
+        X = P.matmul(_trs(LUh, _trs(LUh, B, False), True, unit=True))
+    elif not adjoint:               # X A = B: X = B U^-1 L^-1 P^T
+        X = _trs(LU, _trs(LU, B, True, left=False), False, left=False, unit=True).matmul(P.mT)
+    else:                           # X A^H = B: X = B P L^-H U^-H
+        LUh = LU.mH
+        X = _trs(LUh, _trs(LUh, B.matmul(P), True, left=False, unit=True), False, left=False)
+    return _out(X, out)
+
+
+_LU_WARNED = [False]
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """``torch.lu`` (deprecated): ``(LU, pivots)``, or ``(LU, pivots, infos)`` with
+    ``get_infos``; use ``linalg.lu_factor`` / ``linalg.lu_factor_ex``."""
+    if not _LU_WARNED[0]:
+        _LU_WARNED[0] = True
+        warnings.warn('torch.lu is deprecated in favor of torch.linalg.lu_factor / '
+                      'torch.linalg.lu_factor_ex and will be removed in a future PyTorch '
+                      'release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced '
+                      'with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, '
+                      'pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be '
+                      'replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, '
+                      'compute_pivots)', UserWarning, stacklevel=2)
+    _lu_checks(A, 'linalg.lu_factor', pivot, 'torch.lu_factor')
+    r = LuFactor.apply(A, bool(pivot))
+    r = tuple(r) if get_infos else tuple(r[:2])
+    if out is not None:
+        return tuple(_out(x, o) for x, o in zip(r, out))
+    return r
+
+
+bind({'lu': lu})
+__all__ += ['lu', 'lu_unpack']
