@@ -56,6 +56,18 @@ def main(argv=None):
     return code
 
 
+def _record_error(text):
+    """Leave the traceback for the launcher's summary (``EMBER_ERROR_DIR``, one file per
+    rank), as torchrun's error files do."""
+    d = os.environ.get('EMBER_ERROR_DIR')
+    if d and os.path.isdir(d):
+        try:
+            with open(os.path.join(d, f"{os.environ.get('RANK', '0')}.txt"), 'w') as f:
+                f.write(text)
+        except OSError:
+            pass
+
+
 if __name__ == '__main__':
     try:
         rc = main()
@@ -63,7 +75,9 @@ if __name__ == '__main__':
         rc = e.code
     except BaseException:
         import traceback
-        traceback.print_exc()
+        text = traceback.format_exc()
+        sys.stderr.write(text)            # one write: not interleaved line by line
+        _record_error(text)
         rc = 1
     if isinstance(rc, str):
         print(rc, file=sys.stderr)

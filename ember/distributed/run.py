@@ -149,7 +149,7 @@ def mpiexec_command(args, nproc, nnodes, mpiexec):
         cmd += ['--oversubscribe'] if nnodes == 1 else []
         if args.hostfile:
             cmd += ['--hostfile', args.hostfile, '--map-by', f'ppr:{nproc}:node']
-        for var in ('OMP_NUM_THREADS', 'PYTHONPATH', 'OPENBLAS_NUM_THREADS'):
+        for var in ('OMP_NUM_THREADS', 'PYTHONPATH', 'OPENBLAS_NUM_THREADS', 'EMBER_ERROR_DIR'):
             if var in os.environ:
                 cmd += ['-x', var]
     else:
@@ -212,11 +212,33 @@ def main(argv=None):
               + '*' * 50, file=sys.stderr)
         env['OMP_NUM_THREADS'] = '1'
     mpiexec = find_mpiexec(args.mpiexec)
-    cmd = mpiexec_command(args, nproc, nnodes, mpiexec) + shim
-    try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 130
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix='ember-run-') as errors:
+        env['EMBER_ERROR_DIR'] = errors         # before the command: OpenMPI forwards it by -x
+        cmd = mpiexec_command(args, nproc, nnodes, mpiexec) + shim
+        try:
+            rc = subprocess.call(cmd, env=env)
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            env.pop('EMBER_ERROR_DIR', None)
+        if rc:
+            _report_failure(errors)
+    return rc
+
+
+def _report_failure(errors):
+    """torchrun's summary of a failed job: the first failing rank's traceback, read from the
+    error file its shim wrote (a rank's own stderr can be cut short when MPI aborts the job)."""
+    files = [os.path.join(errors, f) for f in os.listdir(errors)]
+    if not files:
+        return
+    first = min(files, key=os.path.getmtime)
+    with open(first) as f:
+        text = f.read()
+    rank = os.path.basename(first).split('.')[0]
+    print('=' * 60 + f'\nember.distributed.run: rank {rank} failed (first observed failure):\n'
+          + text.rstrip() + '\n' + '=' * 60, file=sys.stderr)
 
 
 if __name__ == '__main__':
