@@ -229,6 +229,20 @@ class _StandIn:
         pass
 
 
+def _edge(a):
+    """The graph edge into Tensor ``a`` (which requires grad): (its grad_fn, output number),
+    or its gradient accumulator for a leaf."""
+    fn = a.grad_fn
+    if fn is not None:
+        if a._base is not None:
+            fn = _view_grad_fn(a)
+        return (fn, a._out_nr)
+    node = a._accum
+    if node is None:
+        node = a._accum = AccumulateGrad(a)
+    return (node, 0)
+
+
 class Primitive(Node):
     """Base of ember's ops: ``forward(ctx, xp, *arrays, **kw)`` -> array(s) and
     ``backward(ctx, *grads)`` -> one gradient Tensor (or None) per positional argument.
@@ -319,7 +333,7 @@ class Primitive(Node):
                 out = cls.forward(node, np, x, y)
             except ValueError as e:
                 raise _shape_error(e, (x, y)) from None
-            return node._finish(out, (a, b), [x, y], np, {})
+            return node._finish2(out, a, b)
         try:
             out = cls.forward(cls._noctx, np, x, y)
         except ValueError as e:
@@ -342,6 +356,25 @@ class Primitive(Node):
     _to_save = ()
     _nondiff = ()
 
+    def _finish2(self, out, a, b):
+        """``_finish`` for two CPU Tensor inputs, one float output and nothing saved (the
+        hot path of ``x + y`` with a graph); anything else goes through ``_finish``."""
+        if (type(out) is not _ndarray or self._to_save or self._nondiff or self.is_view
+                or out.dtype.kind not in 'fc' or _anomaly._enabled[0]):
+            return self._finish(out, (a, b), [a._data, b._data], np, {})
+        if a._rg:
+            ea, ma = _edge(a), (a._data.shape, a._data.dtype)
+        else:
+            ea = ma = None
+        if b._rg:
+            eb, mb = _edge(b), (b._data.shape, b._data.dtype)
+        else:
+            eb = mb = None
+        self._next = (ea, eb)
+        self._meta = (ma, mb)
+        self._saved = ()
+        return _wrap(out, True, self, 0)
+
     def _finish(self, out, args, arrays, xp, kw):
         nxt = []
         meta = []
@@ -349,16 +382,7 @@ class Primitive(Node):
         for a in args:
             if isinstance(a, Tensor):
                 if a._rg:
-                    fn = a.grad_fn
-                    if fn is not None:
-                        if a._base is not None:
-                            fn = _view_grad_fn(a)
-                        nxt.append((fn, a._out_nr))
-                    else:
-                        node = a._accum
-                        if node is None:
-                            node = a._accum = AccumulateGrad(a)
-                        nxt.append((node, 0))
+                    nxt.append(_edge(a))
                     d = a._data
                     meta.append((d.shape, d.dtype))
                     continue
