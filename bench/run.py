@@ -39,6 +39,7 @@ def worker(lib_name, workload, steps_per_chunk):
     for line in sys.stdin:
         if line.strip() != 'run':
             break
+        step()              # untimed: the first step after the idle pause runs cold
         times = []
         for _ in range(steps_per_chunk):
             t0 = time.perf_counter()
