@@ -271,3 +271,22 @@ def test_batched_matmul_matches_numpy(threads2, sa, sb, swap):
     want = np.matmul(a.astype(np.float64), b.astype(np.float64))
     assert got.dtype == np.float32 and got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_lapack_calls_lend_openblas_embers_threads(threads2):
+    from unittest import mock
+    seen = []
+    real = np.linalg.solve
+
+    def spy(*a, **k):
+        seen.append(cpu._blas.get())
+        return real(*a, **k)
+    A = np.random.default_rng(0).standard_normal((50, 50)) + 50 * np.eye(50)
+    b = np.ones(50)
+    with mock.patch.object(np.linalg, 'solve', spy):
+        x = cpu.lapack.solve(A, b)
+        y = ember.linalg.solve(ember.tensor(A), ember.tensor(b))
+    assert seen == [2, 2] and cpu._blas.get() == 1
+    np.testing.assert_allclose(A @ x, b, atol=1e-10)
+    np.testing.assert_allclose(y.numpy(), x, atol=1e-10)
+    assert cpu.lapack.LinAlgError is np.linalg.LinAlgError

@@ -276,3 +276,37 @@ def matmul(a, b):
         np.matmul(a3[s:e] if a.ndim > 2 else a3, b3[s:e] if b.ndim > 2 else b3, out=o3[s:e])
     parallel(B, run)
     return out
+
+
+class blas_threads:
+    """Context: OpenBLAS on ember's thread count for the calls inside (LAPACK's
+    factorisations and solves thread inside OpenBLAS, not over a batch), then back to one.
+    Its workers spin ~0.1 s afterwards, which suits the rare, large calls this serves."""
+
+    def __enter__(self):
+        self.prev = _blas.get() if _blas.set is not None else None
+        if self.prev is not None and num_threads() > 1 and not getattr(_local, 'busy', False):
+            _blas.set(num_threads())
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev is not None:
+            _blas.set(self.prev)
+        return False
+
+
+class _Lapack:
+    """``np.linalg`` whose functions run under :class:`blas_threads` (``backend.cpu.lapack``)."""
+
+    def __getattr__(self, name):
+        f = getattr(np.linalg, name)
+        if not callable(f) or isinstance(f, type):
+            return f
+
+        def call(*args, **kw):
+            with blas_threads():
+                return f(*args, **kw)
+        return call
+
+
+lapack = _Lapack()

@@ -11,11 +11,18 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap, bind
 from ._util import Primitive, dims_arg, wrap_dim, inplace_fn, _tname, mm2, cj
+from ..backend.cpu import lapack as _cpu_lapack
 from .pointwise import _out
 from ..amp._policy import on as _ac, run as _ac_run
 
 _ndarray = np.ndarray
 _inf = math.inf
+
+
+def _la(xp):
+    """``xp.linalg``; on the CPU with OpenBLAS lent ember's threads for each call (ember holds
+    it to one thread otherwise, see ``backend.cpu``)."""
+    return _cpu_lapack if xp is np else xp.linalg
 
 
 class LinAlgError(RuntimeError):
@@ -1041,7 +1048,7 @@ class Inv(Primitive):
 
     def forward(ctx, xp, A):
         try:
-            r = xp.linalg.inv(A)
+            r = _la(xp).inv(A)
         except np.linalg.LinAlgError:
             raise _singular_error(A, 'linalg.inv', 'The diagonal element {piv} is zero, the '
                                   'inversion could not be completed because the input matrix is '
@@ -1085,7 +1092,7 @@ class Det(Primitive):
     _name = 'LinalgDetBackward0'
 
     def forward(ctx, xp, A):
-        d = xp.linalg.det(A)
+        d = _la(xp).det(A)
         d = xp.asarray(d, dtype=A.dtype)
         ctx.save_for_backward(A, d)
         return d
@@ -1100,8 +1107,8 @@ class Det(Primitive):
         if not bool(xp.any(xp.abs(dd) < 100 * eps)):
             return (g * cj(d)).unsqueeze(-1).unsqueeze(-1) * cj(inv(A)).mT
         # singular somewhere: the cofactor matrix from the SVD (no double backward through A)
-        U, S, Vh = xp.linalg.svd(ad)
-        sgn = xp.linalg.det(U) * xp.linalg.det(Vh)
+        U, S, Vh = _la(xp).svd(ad)
+        sgn = _la(xp).det(U) * _la(xp).det(Vh)
         if ad.dtype.kind == 'c':    # g times the conjugated cofactor matrix
             sgn = sgn.conj()
         n = S.shape[-1]
@@ -1124,7 +1131,7 @@ class Slogdet(Primitive):
     _name = 'LinalgSlogdetBackward0'
 
     def forward(ctx, xp, A):
-        s, l = xp.linalg.slogdet(A)
+        s, l = _la(xp).slogdet(A)
         s = xp.asarray(s, dtype=A.dtype)
         if A.dtype.kind == 'c':     # the sign of a complex determinant is differentiable
             l = xp.asarray(l, dtype=A.real.dtype)
@@ -1166,7 +1173,7 @@ class Solve(Primitive):
 
     def forward(ctx, xp, A, B):
         try:
-            X = xp.linalg.solve(A, B)
+            X = _la(xp).solve(A, B)
         except np.linalg.LinAlgError:
             shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + A.shape[-2:]
             raise _singular_error(xp.broadcast_to(A, shape), 'torch.linalg.solve',
@@ -1224,7 +1231,7 @@ class Cholesky(Primitive):
 
     def forward(ctx, xp, A, upper):
         try:
-            L = xp.linalg.cholesky(A.swapaxes(-1, -2) if upper else A)
+            L = _la(xp).cholesky(A.swapaxes(-1, -2) if upper else A)
         except np.linalg.LinAlgError:
             raise _not_pd(A if not upper else A.swapaxes(-1, -2)) from None
         r = L.swapaxes(-1, -2) if upper else L
@@ -1276,7 +1283,7 @@ class Svd(Primitive):
     _name = 'LinalgSvdBackward0'
 
     def forward(ctx, xp, A, full_matrices):
-        U, S, Vh = xp.linalg.svd(A, full_matrices=full_matrices)
+        U, S, Vh = _la(xp).svd(A, full_matrices=full_matrices)
         ctx.full = full_matrices
         ctx.save_for_backward(U, S, Vh)
         return U, S, Vh
@@ -1391,10 +1398,10 @@ class Qr(Primitive):
     def forward(ctx, xp, A, mode):
         ctx.mode = mode
         if mode == 'r':
-            R = xp.linalg.qr(A, mode='r')
+            R = _la(xp).qr(A, mode='r')
             Q = xp.empty((0,), A.dtype)
         else:
-            Q, R = xp.linalg.qr(A, mode=mode)
+            Q, R = _la(xp).qr(A, mode=mode)
         ctx.save_for_backward(Q, R)
         return Q, R
 
@@ -1456,7 +1463,7 @@ class Eigh(Primitive):
     _name = 'LinalgEighBackward0'
 
     def forward(ctx, xp, A, UPLO):
-        w, V = xp.linalg.eigh(A, UPLO=UPLO)
+        w, V = _la(xp).eigh(A, UPLO=UPLO)
         ctx.save_for_backward(w, V)
         return w, V
 
@@ -1524,13 +1531,13 @@ class Pinv(Primitive):
 
     def forward(ctx, xp, A, atol, rtol, hermitian):
         if hermitian:
-            w, V = xp.linalg.eigh(A)
+            w, V = _la(xp).eigh(A)
             aw = xp.abs(w)
             tol = xp.maximum(atol, rtol * aw.max(-1, keepdims=True)) if w.shape[-1] else atol
             winv = xp.where(aw > tol, 1 / xp.where(aw > tol, w, 1), 0).astype(A.dtype)
             r = xp.matmul(V * winv[..., None, :], V.swapaxes(-1, -2).conj())
         else:
-            U, S, Vh = xp.linalg.svd(A, full_matrices=False)
+            U, S, Vh = _la(xp).svd(A, full_matrices=False)
             tol = xp.maximum(atol, rtol * S[..., :1]) if S.shape[-1] else atol
             sinv = xp.where(S > tol, 1 / xp.where(S > tol, S, 1), 0).astype(A.dtype)
             r = xp.matmul(Vh.swapaxes(-1, -2).conj() * sinv[..., None, :],
@@ -1584,7 +1591,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     atol, rtol = _tolerances(A, atol, rtol)
     d = A._data
     xp = _xp(d)
-    S = xp.abs(xp.linalg.eigvalsh(d)) if hermitian else xp.linalg.svd(d, compute_uv=False)
+    S = xp.abs(_la(xp).eigvalsh(d)) if hermitian else _la(xp).svd(d, compute_uv=False)
     if S.shape[-1] == 0:
         return _out(_wrap(xp.zeros(S.shape[:-1], np.int64)), out)
     tol = xp.maximum(atol, rtol * S.max(-1, keepdims=True))
@@ -1795,7 +1802,7 @@ class SolveTriangular(Primitive):
         if T.shape[-1] == 0 or B.shape[-1] == 0:
             X = xp.zeros(B.shape, A.dtype)
         elif bool(xp.all(d != 0)) and bool(xp.all(xp.isfinite(T))):
-            X = xp.linalg.solve(T, B)
+            X = _la(xp).solve(T, B)
         else:
             X = _substitute(xp, T, B, up)
         X = X.astype(A.dtype, copy=False)
@@ -1918,7 +1925,7 @@ def _getrf(xp, a, pivot=True):
                     lu[:, j + 1:, j + 1:j1] -= lu[:, j + 1:, j, None] * lu[:, None, j, j + 1:j1]
         if j1 < n:      # U12 = L11^-1 A12 (unit lower, no pivoting happens), A22 -= L21 U12
             L11 = xp.tril(lu[:, j0:j1, j0:j1], -1) + xp.eye(j1 - j0, dtype=lu.dtype)
-            lu[:, j0:j1, j1:] = xp.linalg.solve(L11, lu[:, j0:j1, j1:])
+            lu[:, j0:j1, j1:] = _la(xp).solve(L11, lu[:, j0:j1, j1:])
             if j1 < m:
                 lu[:, j1:, j1:] -= xp.matmul(lu[:, j1:, j0:j1], lu[:, j0:j1, j1:])
     return (lu.reshape(shp), (piv + 1).astype(np.int32).reshape(shp[:-2] + (k,)),
