@@ -290,3 +290,19 @@ def test_lapack_calls_lend_openblas_embers_threads(threads2):
     np.testing.assert_allclose(A @ x, b, atol=1e-10)
     np.testing.assert_allclose(y.numpy(), x, atol=1e-10)
     assert cpu.lapack.LinAlgError is np.linalg.LinAlgError
+
+
+@needs_torch
+def test_half_precision_skips_the_kernels(threads2, kernels_on):
+    """Kernels are compiled for float32/64 only: float16 must take the NumPy code."""
+    x = np.random.default_rng(0).standard_normal((64, 4, 48, 48)).astype(np.float16)
+    g = np.ones((64, 4, 24, 24), np.float16)
+    res = []
+    for lib in (ember, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.max_pool2d(lib.relu(xt), 2)
+        y.backward(lib.tensor(g))
+        res.append((y.detach().numpy(), xt.grad.numpy()))
+    for a, b in zip(*res):
+        assert a.dtype == b.dtype == np.float16
+        np.testing.assert_array_equal(a, b)

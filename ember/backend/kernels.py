@@ -9,14 +9,23 @@ the batch; they are compiled on first use and cached on disk. ``EMBER_NUMBA=0`` 
 """
 import os
 
+import numpy as np
+
 enabled = os.environ.get('EMBER_NUMBA', '1') != '0'
 _K = {}
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def get(name):
-    """The compiled kernel ``name``, or None (Numba missing, or kernels turned off)."""
+def get(name, *arrays):
+    """The compiled kernel ``name`` for ``arrays``, or None: Numba missing, kernels turned off,
+    or an array that is not a NumPy float32/float64 array of the first one's dtype (the
+    kernels are compiled for those only; callers keep their NumPy code for the rest)."""
     if not enabled:
         return None
+    if arrays:
+        dt = arrays[0].dtype
+        if dt not in _FLOATS or any(type(a) is not np.ndarray or a.dtype != dt for a in arrays):
+            return None
     if not _K:
         _K.update(_compile())
     return _K.get(name)
@@ -24,7 +33,6 @@ def get(name):
 
 def _compile():
     try:
-        import numpy as np
         from numba import njit
     except ImportError:
         return {'': None}

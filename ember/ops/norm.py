@@ -40,16 +40,6 @@ def _rowsum(a3):
     return a3.sum(axis=2, dtype=np.float64)
 
 
-def _kernel(xp, x, name):
-    """The compiled batch-norm kernel ``name`` for float32/64 CPU arrays, else None."""
-    if xp is np and x.dtype in _FLOATS:
-        return kernels.get(name)
-    return None
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _ksums(k, x3, m):
     """Per-row float64 sums (``m`` None) or squared deviations from ``m`` of (n, C, L) x3
     through the compiled kernel, as a chunk function for :func:`_csums`."""
@@ -72,8 +62,8 @@ def _bn_affine(xp, x3, a, b, g3=None, ga=None):
     """``x * a + b`` (``+ g * ga`` when given) per channel of (N, C, L) arrays, one fused pass
     per chunk of the batch on the CPU threads."""
     dt = x3.dtype
-    k = _kernel(xp, x3, 'bn_affine')
-    if k is not None and (g3 is None or g3.dtype == dt):
+    k = kernels.get('bn_affine', x3, *([g3] if g3 is not None else []))
+    if k is not None:
         a, b = a.astype(dt).reshape(-1), b.astype(dt).reshape(-1)
         ga = ga.astype(dt).reshape(-1) if g3 is not None else None
         out3 = np.empty(x3.shape, dt)
@@ -111,7 +101,7 @@ class _Norm(Primitive):
         if stats is None and bn:
             x3 = x.reshape(x.shape[0], x.shape[1], -1)
             n = x.size // x.shape[1]
-            k = _kernel(xp, x, 'bn_sums')
+            k = kernels.get('bn_sums', x)
             mean, = _csums(xp, x3.shape[0], _ksums(k, x3, None) if k is not None else
                            (lambda s, e: (_rowsum(x3[s:e]),)), x.size)
             mean /= n
@@ -233,7 +223,7 @@ def _bn_backward(xp, g, x, w, mean, invstd, train, has_b):
     m32 = mean1.astype(x.dtype)
     mc = m32.reshape(-1, 1)
 
-    k = _kernel(xp, x, 'bn_grad_sums') if g.dtype == x.dtype else None
+    k = kernels.get('bn_grad_sums', g, x)
     if k is not None:                           # one compiled pass
         m64 = m32.astype(np.float64)
 

@@ -276,7 +276,9 @@ def _pool2x2_code(xp, x, O):
     """
     Ho, Wo = O
     lead = x.shape[:-2]
-    k = _kernel('pool2x2_fwd', xp, x)
+    # the kernel writes C-contiguous results: other layouts keep NumPy's code, whose
+    # gradient takes the input's layout
+    k = kernels.get('pool2x2_fwd', x) if x.ndim >= 3 and x.flags.c_contiguous else None
     if k is not None:                 # one compiled pass; code = the window position 0-3
         out = np.empty(lead + (Ho, Wo), x.dtype)
         code = np.empty(lead + (Ho, Wo), np.uint8)
@@ -303,17 +305,6 @@ def _pool2x2_code(xp, x, O):
         return False
     nan = any(_chunks(xp, x, run, 2 * x.size))
     return out, (None if nan else (rsel, csel))
-
-
-def _kernel(name, xp, x):
-    """The compiled kernel ``name`` for a C-contiguous float32/64 CPU array of 3+ dims (other
-    layouts keep NumPy's code, whose gradient takes the input's layout), else None."""
-    if xp is np and x.ndim >= 3 and x.dtype in _FLOATS and x.flags.c_contiguous:
-        return kernels.get(name)
-    return None
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _b3(a):

@@ -66,21 +66,22 @@ class Adam(Optimizer):
                 arrays = (d, g, state['exp_avg']._data, state['exp_avg_sq']._data, mx)
                 flat_ok = type(d) is np.ndarray and all(
                     a is None or (a.flags.c_contiguous and a.dtype == d.dtype) for a in arrays)
-                k = kernels.get('adam') if flat_ok and d.dtype in _FLOATS else None
-                if k is not None:                     # one compiled pass, chunks on the threads
+                if flat_ok:
                     flat = [a.reshape(-1) if a is not None else None for a in arrays]
+
+                    def part(s, e, flat=flat):
+                        return [f[s:e] if f is not None else None for f in flat]
+                k = kernels.get('adam', *[a for a in arrays if a is not None]) \
+                    if flat_ok else None
+                if k is not None:                     # one compiled pass, chunks on the threads
                     mode = 0 if wd == 0 else (2 if decoupled else 1)
                     consts = (mode, t(1 - lr * wd) if decoupled else t(wd), t(1 - b1), t(b2),
                               t(1 - b2), t(bc2_sqrt), t(eps), t(lr / bc1))
-                    parallel(d.size, lambda s, e: k(
-                        *[f[s:e] if f is not None else None for f in flat], *consts),
-                        work=6 * d.size)
+                    parallel(d.size, lambda s, e: k(*part(s, e), *consts), work=6 * d.size)
                 elif flat_ok and d.size >= _CHUNK:
                     # cache-sized chunks, one fused pass each, on the CPU threads
-                    flat = [a.reshape(-1) if a is not None else None for a in arrays]
-                    parallel(d.size, lambda s, e: _update(
-                        *[f[s:e] if f is not None else None for f in flat], *args),
-                        work=6 * d.size, grain=_CHUNK // 4, chunks=d.size // (_CHUNK // 4))
+                    parallel(d.size, lambda s, e: _update(*part(s, e), *args),
+                             work=6 * d.size, grain=_CHUNK // 4, chunks=d.size // (_CHUNK // 4))
                 else:
                     _update(*arrays, *args)
                 p._vc[0] += 1
@@ -88,7 +89,6 @@ class Adam(Optimizer):
 
 
 _CHUNK = 1 << 16        # parameters from which Adam's update runs in chunks of _CHUNK / 4
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _update(d, g, m, v, mx, b1, b2, lr, wd, eps, decoupled, bc1, bc2_sqrt, t):
