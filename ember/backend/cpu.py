@@ -8,8 +8,9 @@ memory freed after the peak stays with the process. ``EMBER_MALLOC_TUNE=0`` turn
 """
 import ctypes
 import ctypes.util
-import threading
+import math
 import os
+import threading
 import sys
 
 import numpy as np
@@ -224,7 +225,14 @@ def parallel(n, fn, work=None, grain=1, chunks=None):
 
 
 _GEMM_SPLIT = 1 << 22          # M*N*K from which a product is split over ember's threads
-_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))     # the dtypes ember's kernels split
+
+
+def _splittable(a, b):
+    """Whether a product of a and b may run on ember's threads (float32/64 of one dtype,
+    OpenBLAS held to one thread, two or more threads, and not already inside a section)."""
+    return (a.dtype in FLOATS and b.dtype == a.dtype and _blas.set is not None
+            and num_threads() > 1 and not getattr(_local, 'busy', False))
 
 
 def gemm(a, b):
@@ -237,8 +245,7 @@ def gemm(a, b):
     where the switch is missing go straight to ``np.matmul``.
     """
     (M, K), N = a.shape, b.shape[1]
-    if (a.dtype not in _BLAS_DTYPES or b.dtype != a.dtype or _blas.set is None
-            or num_threads() < 2 or M * N * K < _GEMM_SPLIT or getattr(_local, 'busy', False)):
+    if M * N * K < _GEMM_SPLIT or not _splittable(a, b):
         return np.matmul(a, b)
     out = np.empty((M, N), a.dtype)
     if M >= N:
@@ -254,17 +261,13 @@ def matmul(a, b):
     batch dims, small products and other dtypes go straight to ``np.matmul``."""
     if a.ndim == 2 and b.ndim == 2:
         return gemm(a, b)
-    if (a.ndim < 2 or b.ndim < 2 or max(a.ndim, b.ndim) < 3 or a.dtype not in _BLAS_DTYPES
-            or b.dtype != a.dtype or _blas.set is None or num_threads() < 2
-            or getattr(_local, 'busy', False)):
+    if a.ndim < 2 or b.ndim < 2 or not _splittable(a, b):
         return np.matmul(a, b)
     batch = a.shape[:-2] if a.ndim >= b.ndim else b.shape[:-2]
     if (a.ndim > 2 and a.shape[:-2] != batch) or (b.ndim > 2 and b.shape[:-2] != batch):
         return np.matmul(a, b)                       # broadcast batch dims
     (M, K), N = a.shape[-2:], b.shape[-1]
-    B = 1
-    for n in batch:
-        B *= n
+    B = math.prod(batch)
     if B < 2 or B * M * N * K < _GEMM_SPLIT:
         return np.matmul(a, b)
     a3 = a.reshape(B, M, K) if a.ndim > 2 else a

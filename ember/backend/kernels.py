@@ -11,9 +11,10 @@ import os
 
 import numpy as np
 
+from .cpu import FLOATS
+
 enabled = os.environ.get('EMBER_NUMBA', '1') != '0'
 _K = {}
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def get(name, *arrays):
@@ -24,7 +25,7 @@ def get(name, *arrays):
         return None
     if arrays:
         dt = arrays[0].dtype
-        if dt not in _FLOATS or any(type(a) is not np.ndarray or a.dtype != dt for a in arrays):
+        if dt not in FLOATS or any(type(a) is not np.ndarray or a.dtype != dt for a in arrays):
             return None
     if not _K:
         _K.update(_compile())
