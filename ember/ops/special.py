@@ -11,10 +11,10 @@ import numbers
 
 
 from .._tensor import Tensor
-from ._util import Primitive, promote2, float_input
+from ._util import Primitive, float_input
 from .pointwise import (_unary, _sp, _xsp, _out, _notimpl, _HALF, _F32, exp, log, sign, erfc,
                         lgamma, where)
-from .extra import I1, _t, _float_pair as _pair
+from .extra import I1, _float_pair as _pair
 
 __all__ = ['erfcx', 'i0e', 'i1', 'i1e', 'ndtr', 'ndtri', 'log_ndtr', 'entr', 'xlog1py',
            'multigammaln', 'zeta', 'bessel_j0', 'bessel_j1']

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from tests.helpers import compare, assert_same, numeric_grad, to_np, torch, needs_torch, fd_check
+from tests.helpers import compare, assert_same, to_np, torch, needs_torch, fd_check
 
 pytestmark = needs_torch
 
